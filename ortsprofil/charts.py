@@ -1,0 +1,203 @@
+"""Charts for the profile (matplotlib). Every function takes ``ax=None`` and returns the Axes.
+
+One style for all: the Okabe–Ito colour-blind-safe palette, Swedish labels, Swedish thousands
+separators, a source line under each chart. Functions never save files.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from . import text as T
+
+#: Okabe & Ito (2008), safe for the common colour-vision deficiencies and readable in grey.
+PALETTE = {
+    "ort": "#D55E00",  # vermillion: the locality, always
+    "kommun": "#0072B2",  # blue
+    "lan": "#009E73",  # bluish green
+    "riket": "#000000",
+    "peers": "#999999",
+    "accent": "#E69F00",  # orange
+    "light": "#56B4E9",  # sky blue
+}
+#: Delineation years of SCB's tätort statistics: series across them are broken.
+DELINEATION_YEARS = (1960, 1965, 1970, 1975, 1980, 1990, 1995, 2000, 2005, 2010, 2015, 2018, 2020, 2023)
+
+_STYLE = {
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.6,
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "figure.figsize": (8, 4),
+    "axes.formatter.use_locale": False,
+}
+
+
+def _ax(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
+    if ax is not None:
+        return ax
+    # No rc_context here: leaving one resets the backend and later inline figures vanish.
+    fig, ax = plt.subplots(figsize=figsize or _STYLE["figure.figsize"], layout="constrained")
+    _apply_style(ax)
+    return ax
+
+
+def _apply_style(ax: Axes) -> None:
+    for k in ("top", "right"):
+        ax.spines[k].set_visible(False)
+    ax.grid(True, color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.title.set_fontweight("bold")
+
+
+def _title(ax: Axes, text: str) -> None:
+    ax.set_title(text, loc="left", fontsize=_STYLE["axes.titlesize"], fontweight="bold")
+
+
+def thousands(axis) -> None:
+    """Swedish thousands separators on an axis ("12 759")."""
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: T.fmt_number(v)))
+
+
+def source_line(ax: Axes, text: str) -> None:
+    """Write "Källa: …" under the Axes (part of the figure, so it is in every export)."""
+    ax.annotate(
+        f"Källa: {text}",
+        xy=(0, 0),
+        xycoords="axes fraction",
+        xytext=(0, -32),
+        textcoords="offset points",
+        fontsize=8,
+        color="#444444",
+        ha="left",
+        va="top",
+        annotation_clip=False,
+        gid="source",
+    )
+
+
+def population_trend(p, ax: Axes | None = None) -> Axes:
+    """The kommun's population 31 December, every year in the snapshot.
+
+    Parameters
+    ----------
+    p : Profile
+    ax : Axes, optional
+    """
+    ax = _ax(ax)
+    k = p.kommun_series
+    k = k[k["region_code"] == p.ort.kommun_code].sort_values("year")
+    ax.plot(k["year"], k["value"], color=PALETTE["kommun"], lw=2, marker="o", ms=2.5,
+            label=p.kommun_label, gid="kommun")
+    # Years after the continuous series may have gaps: mark each published value.
+    _title(ax, f"Folkmängd i {p.kommun_label} 31 december")
+    ax.set_xlabel("År")
+    ax.set_ylabel("Invånare")
+    thousands(ax.yaxis)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    lo = np.nanmin(k["value"]) if len(k) else 0
+    ax.set_ylim(bottom=min(0, lo))
+    if len(k):
+        last = k.iloc[-1]
+        ax.annotate(T.fmt_number(last["value"]), (last["year"], last["value"]), xytext=(4, 4),
+                    textcoords="offset points", fontsize=9, color=PALETTE["kommun"])
+    source_line(ax, "SCB, BE0101 Folkmängd 31 december (se Källor)")
+    return ax
+
+
+def tatort_trend(p, ax: Axes | None = None) -> Axes:
+    """The tätort's own population in each published year, with delineation breaks marked.
+
+    Every point is a separate delineation with its own boundaries, so points are not joined by
+    a solid line; a dotted line and "gränsändring" markers show that the series is broken.
+    """
+    ax = _ax(ax)
+    t = p.tatort_series
+    pop = t[t["variable"] == "folkmangd"].sort_values("year") if len(t) else t
+    if pop is None or len(pop) == 0:
+        ax.text(0.5, 0.5, f"Ingen äldre tätortsstatistik för {p.ort.name} i datakopian.\n"
+                "Bara 2020 års uppgift finns.", ha="center", va="center", transform=ax.transAxes,
+                color="#444444")
+        ax.set_axis_off()
+        _title(ax, f"Folkmängd i tätorten {p.ort.name}")
+        return ax
+    ax.plot(pop["year"], pop["value"], ls=":", color=PALETTE["ort"], lw=1.2, gid="tatort-link")
+    ax.scatter(pop["year"], pop["value"], color=PALETTE["ort"], s=28, zorder=3, label=p.ort.name, gid="tatort")
+    for year, value in zip(pop["year"], pop["value"]):
+        ax.annotate(T.fmt_number(value), (year, value), xytext=(0, 6), textcoords="offset points",
+                    ha="center", fontsize=8)
+    years = pop["year"].tolist()
+    breaks = [y for y in years[1:] if y in DELINEATION_YEARS]
+    for y in breaks:
+        ax.axvline(y - 0.5 * min(np.diff(sorted(years))) if len(years) > 1 else y, color="#bbbbbb",
+                   lw=0.8, ls="--", gid="break")
+    _title(ax, f"Folkmängd i tätorten {p.ort.name} (nya gränser varje avgränsningsår)")
+    ax.set_xlabel("År")
+    ax.set_ylabel("Invånare")
+    thousands(ax.yaxis)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(bottom=0, top=float(pop["value"].max()) * 1.18)
+    source_line(ax, "SCB, MI0810 tätorter (olika avgränsningsår); streckade linjer = gränsändring")
+    return ax
+
+
+def peer_strip(p, key: str = "folkmangd", ax: Axes | None = None) -> Axes:
+    """Every peer tätort as a dot on one axis, the locality highlighted, the median marked."""
+    ax = _ax(ax, figsize=(8, 2.8))
+    stat = p[key]
+    others = p.peers.loc[~p.peers["is_ort"], key].astype(float).dropna()
+    rng = np.random.default_rng(7)  # fixed jitter: the same chart every run
+    jitter = rng.uniform(-0.3, 0.3, size=len(others))
+    ax.scatter(others.to_numpy(), jitter, s=18, color=PALETTE["peers"], alpha=0.75, lw=0,
+               label=f"Liknande orter ({len(others)})", gid="peers")
+    ax.scatter([stat.value], [0], s=90, color=PALETTE["ort"], edgecolor="black", lw=0.8, zorder=4,
+               label=p.ort.name, gid="ort")
+    ax.annotate(p.ort.name, (stat.value, 0), xytext=(0, 12), textcoords="offset points",
+                ha="center", fontweight="bold", fontsize=9)
+    med = stat.values.get("peers_median")
+    if not T.is_missing(med):
+        ax.axvline(med, color="black", lw=1, ls="--", label="Median", gid="median")
+    ax.set_yticks([])
+    ax.set_ylim(-0.8, 0.8)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel(f"{stat.label} ({stat.unit})")
+    thousands(ax.xaxis)
+    _title(ax, f"{stat.label}: {p.ort.name} bland liknande orter i {p.lan_name}")
+    ax.legend(loc="upper right", fontsize=8, frameon=False, ncols=3)
+    source_line(ax, f"{stat.source.text()}; liknande orter = {T.fmt_number(p.peer_min)}–"
+                f"{T.fmt_number(p.peer_max)} invånare")
+    return ax
+
+
+def peer_bars(p, key: str = "folkmangd", n: int = 15, ax: Axes | None = None) -> Axes:
+    """Horizontal bars for the locality and the peers closest to it in rank."""
+    ax = _ax(ax, figsize=(8, 4.5))
+    frame = p.peers.assign(v=p.peers[key].astype(float)).dropna(subset=["v"]).sort_values("v", ascending=False)
+    frame = frame.reset_index(drop=True)
+    pos = int(np.flatnonzero(frame["is_ort"].to_numpy())[0])
+    lo = max(0, min(pos - n // 2, len(frame) - n))
+    part = frame.iloc[lo : lo + n].iloc[::-1]
+    colors = [PALETTE["ort"] if o else PALETTE["peers"] for o in part["is_ort"]]
+    labels = [f"{a} ({b})" for a, b in zip(part["tatort_name"], part["kommun_name"])]
+    ax.barh(labels, part["v"], color=colors, gid="bars")
+    for y, v in enumerate(part["v"]):
+        ax.annotate(T.fmt_value(v, p[key].unit), (v, y), xytext=(3, 0), textcoords="offset points",
+                    va="center", fontsize=8)
+    ax.grid(axis="y", visible=False)
+    thousands(ax.xaxis)
+    ax.set_xlabel(f"{p[key].label}")
+    _title(ax, f"{p[key].label}: plats {lo + 1}–{lo + len(part)} av {len(frame)} liknande orter")
+    source_line(ax, p[key].source.text())
+    return ax
+

@@ -1,0 +1,217 @@
+"""The ``ortsprofil`` command. The only place that turns errors into Swedish messages and exit codes.
+
+Exit codes: 0 = klart, 1 = körningen misslyckades (data, API, notebook), 2 = felaktig indata
+(okänd eller tvetydig ort, ogiltiga argument), 130 = avbruten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from . import __version__
+from .errors import (
+    AmbiguousLocalityError,
+    InvalidParameterError,
+    LocalityError,
+    OrtsprofilError,
+    UnknownLocalityError,
+)
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+# argparse's own texts, in Swedish (argparse looks `_` up in its module at call time).
+_SV = {
+    "usage: ": "användning: ",
+    "positional arguments": "argument",
+    "options": "flaggor",
+    "show this help message and exit": "visa den här hjälpen och avsluta",
+    "show program's version number and exit": "visa versionen och avsluta",
+    "the following arguments are required: %s": "de här argumenten saknas: %s",
+    "unrecognized arguments: %s": "okända argument: %s",
+    "invalid %(type)s value: %(value)r": "ogiltigt värde för %(type)s: %(value)r",
+    "invalid choice: %(value)r (choose from %(choices)s)": "ogiltigt val: %(value)r (välj bland %(choices)s)",
+    "expected one argument": "ett värde behövs",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: fel: %(message)s\n",
+    "ambiguous option: %(option)s could match %(matches)s": "tvetydig flagga: %(option)s kan vara %(matches)s",
+}
+
+
+def _install_swedish_argparse() -> None:
+    original = argparse._  # type: ignore[attr-defined]
+
+    def translate(message: str) -> str:
+        return _SV.get(message, original(message))
+
+    argparse._ = translate  # type: ignore[attr-defined]
+
+
+_install_swedish_argparse()
+
+
+def _say(message: str = "") -> None:
+    """Progress and diagnostics go to stderr; results (paths, tables) to stdout."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def _explain(exc: OrtsprofilError) -> str:
+    if isinstance(exc, AmbiguousLocalityError):
+        lines = [f"Flera tätorter heter {exc.query!r}. Ange vilken du menar:"]
+        for code, name, kommun in exc.candidates:
+            lines.append(f'  ortsprofil rapport "{name}, {kommun}"    (kod {code})')
+        return "\n".join(lines)
+    if isinstance(exc, UnknownLocalityError):
+        text = f"Hittar ingen tätort som heter {exc.query!r}."
+        if exc.suggestions:
+            text += "\nMenar du någon av dessa?\n" + "\n".join(f"  {s}" for s in exc.suggestions)
+        text += "\nSök bland orterna med: ortsprofil orter <sökord>"
+        return text
+    return str(exc)
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+def cmd_rapport(args: argparse.Namespace) -> int:
+    from .localities import registry
+    from .report import build_report
+
+    loc = registry().find(args.ort)  # fail fast, before papermill starts a kernel
+    _say(f"Bygger ortsprofil för {loc.name} ({loc.kommun_name} kommun, kod {loc.code}) …")
+    result = build_report(args.ort, lan=args.lan, peer_min=args.min, peer_max=args.max, pdf=args.pdf)
+    _say(f"Klart. Rapporten finns i {result.folder}")
+    print(result.html)
+    if result.pdf:
+        print(result.pdf)
+    return EXIT_OK
+
+
+def cmd_orter(args: argparse.Namespace) -> int:
+    from .localities import registry
+    from .text import fmt_number
+
+    hits = registry().search(args.sokord or "", lan=args.lan)
+    if hits.empty:
+        _say(f"Inga tätorter matchar {args.sokord!r}.")
+        return EXIT_USAGE
+    shown = hits if args.antal <= 0 else hits.head(args.antal)
+    width = max(len(n) for n in shown["tatort_name"]) + 2
+    kwidth = max(len(k) for k in shown["kommun_name"]) + 2
+    print(f"{'Tätort':<{width}}{'Kommun':<{kwidth}}{'Folkmängd 2020':>15}  Kod")
+    for r in shown.itertuples():
+        print(f"{r.tatort_name:<{width}}{r.kommun_name:<{kwidth}}{fmt_number(r.population):>15}  {r.tatort_code}")
+    if len(shown) < len(hits):
+        _say(f"… och {len(hits) - len(shown)} till (visa alla med --antal 0).")
+    return EXIT_OK
+
+
+def cmd_data_bygg(args: argparse.Namespace) -> int:
+    from . import bundle
+
+    snap = bundle.build(shared=args.fran)
+    _say(f"Datakopian byggd i {snap.path}: {', '.join(snap.tables())}")
+    return EXIT_OK
+
+
+def cmd_data_status(args: argparse.Namespace) -> int:
+    from .snapshot import default
+    from .text import fmt_number
+
+    snap = default()
+    print(f"Datakopia: {snap.path}")
+    print(f"{'Tabell':<24}{'SCB-tabell':<46}{'Rader':>8}  {'Ursprung':<10}{'Referenstid / hämtad'}")
+    for key in snap.tables():
+        info = snap.info(key)
+        when = info.ref if info.origin == "bundled" else f"hämtad {(info.fetched_at or '')[:10]}"
+        origin = "medföljer" if info.origin == "bundled" else "hämtad"
+        print(f"{key:<24}{info.scb_table[:44]:<46}{fmt_number(info.rows):>8}  {origin:<10}{when}")
+    problems = snap.verify()
+    for p in problems:
+        _say(f"Varning: {p}")
+    return EXIT_FAIL if problems else EXIT_OK
+
+
+# -- parser -----------------------------------------------------------------------------------
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} är inget heltal") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("värdet kan inte vara negativt")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ortsprofil",
+        description="Statistiska ortsprofiler för svenska tätorter ur SCB:s statistik.",
+    )
+    parser.add_argument("--version", action="version", version=f"ortsprofil {__version__}", help="visa versionen och avsluta")
+    parser.add_argument("-v", "--utförlig", dest="verbose", action="store_true", help="visa mer logg")
+    sub = parser.add_subparsers(dest="command", metavar="KOMMANDO")
+
+    p = sub.add_parser("rapport", help="bygg en ortsprofil (HTML, och PDF med --pdf)")
+    p.add_argument("ort", help='tätortens namn eller kod, t.ex. "Näsum", "Lund, Lund" eller 1272TB105')
+    p.add_argument("--lan", default="", help="länskod för jämförelser (standard: ortens eget län)")
+    p.add_argument("--min", type=_nonneg_int, default=400, help="liknande orter: minsta invånarantal (400)")
+    p.add_argument("--max", type=_nonneg_int, default=4000, help="liknande orter: största invånarantal (4000)")
+    p.add_argument("--pdf", action="store_true", help="skriv också en PDF i A4")
+    p.set_defaults(func=cmd_rapport)
+
+    p = sub.add_parser("orter", help="sök tätorter på namn eller kommun")
+    p.add_argument("sokord", nargs="?", default="", metavar="SÖKORD", help="del av namnet (å/ä/ö valfria)")
+    p.add_argument("--lan", default=None, help="bara tätorter i detta län, t.ex. 12")
+    p.add_argument("--antal", type=int, default=30, help="hur många som visas (0 = alla)")
+    p.set_defaults(func=cmd_orter)
+
+    d = sub.add_parser("data", help="den lokala datakopian av SCB-tabeller")
+    dsub = d.add_subparsers(dest="data_command", metavar="DATAKOMMANDO")
+    p = dsub.add_parser("status", help="lista tabellerna i datakopian, deras ålder och ursprung")
+    p.set_defaults(func=cmd_data_status)
+    p = dsub.add_parser("bygg", help="bygg om den medföljande datakopian ur ../shared/data/scb")
+    p.add_argument("--fran", default=None, metavar="MAPP", help="mappen med SCB-CSV:erna")
+    p.set_defaults(func=cmd_data_bygg)
+    d.set_defaults(func=lambda a: (d.print_help(), EXIT_USAGE)[1])
+    _extend_parser(sub)
+    return parser
+
+
+#: Later modules (data hamta, jamfor, alla) register their sub-commands here.
+_EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def _extend_parser(sub: argparse._SubParsersAction) -> None:
+    for extend in _EXTENSIONS:
+        extend(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args) or 0)
+    except (LocalityError, InvalidParameterError) as exc:
+        _say(f"fel: {_explain(exc)}")
+        return EXIT_USAGE
+    except OrtsprofilError as exc:
+        _say(f"fel: {_explain(exc)}")
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        _say("Avbrutet.")
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

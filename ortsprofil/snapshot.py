@@ -1,0 +1,343 @@
+"""The local data store: bundled and fetched SCB tables plus a manifest.
+
+Every statistical table is stored as one Parquet file of tidy rows::
+
+    region_code, region_name, level, year, ref_date, variable, value, unit, status, source, note
+
+and described in ``manifest.json`` (SCB table id, title, reference date, where it came from
+— ``bundled`` or ``fetched`` —, SCB's ``updated`` stamp, ``fetched_at``, row count, file hash).
+Registry tables (``tatorter``, ``regioner``) have their own columns. Codes are always strings
+("0114" keeps its zero). Missing SCB values stay NaN with the symbol in ``status``.
+
+The profile code reads a table the same way whether it was bundled or fetched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import config
+from .errors import SnapshotError
+
+TIDY_COLUMNS: list[str] = [
+    "region_code",
+    "region_name",
+    "level",
+    "year",
+    "ref_date",
+    "variable",
+    "value",
+    "unit",
+    "status",
+    "source",
+    "note",
+]
+
+_TIDY_DTYPES: dict[str, str] = {
+    "region_code": "str",
+    "region_name": "str",
+    "level": "str",
+    "year": "int64",
+    "ref_date": "str",
+    "variable": "str",
+    "value": "float64",
+    "unit": "str",
+    "status": "str",
+    "source": "str",
+    "note": "str",
+}
+
+#: Columns and dtypes of the registry tables.
+REGISTRY_SCHEMAS: dict[str, dict[str, str]] = {
+    "tatorter": {
+        "tatort_code": "str",
+        "tatort_name": "str",
+        "kommun_code": "str",
+        "kommun_name": "str",
+        "lan_code": "str",
+        "lan_name": "str",
+        "x": "float64",
+        "y": "float64",
+        "lon": "float64",
+        "lat": "float64",
+    },
+    "regioner": {
+        "region_code": "str",
+        "region_name": "str",
+        "level": "str",
+        "lan_code": "str",
+    },
+}
+
+MANIFEST = "manifest.json"
+LEVELS = ("riket", "lan", "kommun", "tatort", "deso", "regso")
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """What the manifest says about one stored table."""
+
+    key: str
+    file: str
+    scb_table: str
+    title: str
+    ref: str
+    origin: str  # "bundled" or "fetched"
+    rows: int
+    sha256: str
+    updated: str | None = None
+    fetched_at: str | None = None
+    sources: tuple[str, ...] = ()
+    kind: str = "tidy"  # "tidy" or "registry"
+    url: str | None = None
+
+    @classmethod
+    def from_dict(cls, key: str, d: dict[str, Any]) -> "TableInfo":
+        fields = {k: d.get(k) for k in cls.__dataclass_fields__ if k != "key"}
+        fields["sources"] = tuple(d.get("sources") or ())
+        fields["kind"] = d.get("kind") or "tidy"
+        return cls(key=key, **fields)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "key"}
+        d["sources"] = list(self.sources)
+        return d
+
+
+def empty_tidy() -> pd.DataFrame:
+    """An empty tidy frame with the canonical columns and dtypes."""
+    return coerce_tidy(pd.DataFrame({c: [] for c in TIDY_COLUMNS}))
+
+
+def coerce_tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with exactly the tidy columns in canonical order and dtypes.
+
+    Raises
+    ------
+    SnapshotError
+        When a required column is missing.
+    """
+    missing = [c for c in TIDY_COLUMNS if c not in frame.columns and c not in ("status", "note")]
+    if missing:
+        raise SnapshotError(f"Tabellen saknar kolumnerna {missing}.")
+    out = frame.copy()
+    for col in ("status", "note"):
+        if col not in out.columns:
+            out[col] = pd.Series([None] * len(out), dtype="str", index=out.index)
+    out = out[TIDY_COLUMNS]
+    return out.astype(_TIDY_DTYPES)
+
+
+def _coerce_registry(key: str, frame: pd.DataFrame) -> pd.DataFrame:
+    schema = REGISTRY_SCHEMAS[key]
+    missing = [c for c in schema if c not in frame.columns]
+    if missing:
+        raise SnapshotError(f"Registret {key!r} saknar kolumnerna {missing}.")
+    return frame[list(schema)].astype(schema).reset_index(drop=True)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 16), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename.
+
+    A reader (or a process killed half-way) never sees a partial file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class Snapshot:
+    """A folder of Parquet tables described by ``manifest.json``.
+
+    Parameters
+    ----------
+    path : Path, optional
+        Folder of the store; defaults to ``config.SNAPSHOT_DIR``.
+
+    Examples
+    --------
+    >>> snap = Snapshot()
+    >>> snap.read("tatort_folkmangd").query("region_code == '1256TB102'")["value"].tolist()
+    [1550.0, 208.0]
+    """
+
+    def __init__(self, path: Path | str | None = None):
+        self.path = Path(path) if path is not None else config.SNAPSHOT_DIR
+        self._frames: dict[str, pd.DataFrame] = {}
+        self._manifest: dict[str, Any] | None = None
+
+    # -- manifest -------------------------------------------------------------------------
+    @property
+    def manifest(self) -> dict[str, Any]:
+        if self._manifest is None:
+            mpath = self.path / MANIFEST
+            if not mpath.exists():
+                self._manifest = {"tables": {}}
+            else:
+                try:
+                    self._manifest = json.loads(mpath.read_text(encoding="utf-8"))
+                except json.JSONDecodeError as exc:
+                    raise SnapshotError(f"{mpath} är skadad: {exc}") from exc
+        return self._manifest
+
+    def tables(self) -> list[str]:
+        """Keys of all stored tables, sorted."""
+        return sorted(self.manifest.get("tables", {}))
+
+    def has(self, key: str) -> bool:
+        return key in self.manifest.get("tables", {})
+
+    def info(self, key: str) -> TableInfo:
+        try:
+            return TableInfo.from_dict(key, self.manifest["tables"][key])
+        except KeyError:
+            raise SnapshotError(
+                f"Tabellen {key!r} finns inte i datakopian {self.path}. "
+                "Kör `ortsprofil data hamta` för att hämta den från SCB."
+            ) from None
+
+    # -- reading --------------------------------------------------------------------------
+    def read(self, key: str) -> pd.DataFrame:
+        """Return the stored table ``key`` as a typed frame (a copy; cached per instance).
+
+        Raises
+        ------
+        SnapshotError
+            When the table is not in the manifest, its file is missing, or its shape is wrong.
+        """
+        if key not in self._frames:
+            info = self.info(key)
+            fpath = self.path / info.file
+            if not fpath.exists():
+                raise SnapshotError(f"Filen {fpath} saknas, fast manifestet nämner den.")
+            frame = pd.read_parquet(fpath)
+            if info.kind == "registry":
+                frame = _coerce_registry(key, frame)
+            else:
+                frame = coerce_tidy(frame)
+            if len(frame) != info.rows:
+                raise SnapshotError(
+                    f"{fpath} har {len(frame)} rader men manifestet säger {info.rows}."
+                )
+            self._frames[key] = frame
+        return self._frames[key].copy()
+
+    # -- writing --------------------------------------------------------------------------
+    def write(
+        self,
+        key: str,
+        frame: pd.DataFrame,
+        *,
+        scb_table: str,
+        title: str,
+        ref: str,
+        origin: str,
+        sources: tuple[str, ...] | list[str] = (),
+        updated: str | None = None,
+        fetched_at: str | None = None,
+        url: str | None = None,
+        kind: str = "tidy",
+    ) -> TableInfo:
+        """Store ``frame`` as table ``key`` (atomic file write, then manifest update)."""
+        if origin not in ("bundled", "fetched"):
+            raise ValueError(f"origin must be 'bundled' or 'fetched', not {origin!r}")
+        frame = _coerce_registry(key, frame) if kind == "registry" else coerce_tidy(frame)
+        frame = frame.reset_index(drop=True)
+        fname = f"{key}.parquet"
+        fpath = self.path / fname
+        self.path.mkdir(parents=True, exist_ok=True)
+        buf = frame.to_parquet(index=False, compression="zstd")
+        atomic_write_bytes(fpath, buf)
+        info = TableInfo(
+            key=key,
+            file=fname,
+            scb_table=scb_table,
+            title=title,
+            ref=ref,
+            origin=origin,
+            rows=len(frame),
+            sha256=_sha256(fpath),
+            updated=updated,
+            fetched_at=fetched_at,
+            sources=tuple(sources),
+            kind=kind,
+            url=url,
+        )
+        manifest = self.manifest
+        manifest.setdefault("tables", {})[key] = info.to_dict()
+        manifest["written_at"] = now_iso()
+        atomic_write_bytes(
+            self.path / MANIFEST,
+            (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode(),
+        )
+        self._frames.pop(key, None)
+        return info
+
+    def verify(self) -> list[str]:
+        """Check every table's file against the manifest hash; return a list of problems."""
+        problems = []
+        for key in self.tables():
+            info = self.info(key)
+            fpath = self.path / info.file
+            if not fpath.exists():
+                problems.append(f"{key}: filen {info.file} saknas")
+            elif _sha256(fpath) != info.sha256:
+                problems.append(f"{key}: filen {info.file} stämmer inte med manifestet")
+        return problems
+
+
+def now_iso() -> str:
+    """Current UTC time as an ISO 8601 string with seconds."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+_DEFAULT: Snapshot | None = None
+
+
+def default() -> Snapshot:
+    """The process-wide snapshot at ``config.SNAPSHOT_DIR`` (created on first use)."""
+    global _DEFAULT
+    if _DEFAULT is None or _DEFAULT.path != config.SNAPSHOT_DIR:
+        _DEFAULT = Snapshot(config.SNAPSHOT_DIR)
+    return _DEFAULT
+
+
+def load(key: str) -> pd.DataFrame:
+    """Read table ``key`` from the default snapshot.
+
+    Examples
+    --------
+    >>> load("tatorter").shape[0]
+    2017
+    """
+    return default().read(key)
