@@ -146,7 +146,7 @@ def tatort_trend(p, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("År")
     ax.set_ylabel("Invånare")
     thousands(ax.yaxis)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xticks(years, [str(y) for y in years], rotation=45 if len(years) > 8 else 0)
     ax.set_ylim(bottom=0, top=float(pop["value"].max()) * 1.18)
     source_line(ax, "SCB, MI0810 tätorter (olika avgränsningsår); streckade linjer = gränsändring")
     return ax

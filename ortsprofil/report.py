@@ -76,7 +76,8 @@ def _kernel_manager_class():
     """A KernelManager that talks to its kernel over IPC sockets in a private temp folder.
 
     Local kernels need no TCP; with IPC the kernel does not print jupyter_client's
-    "running over TCP without encryption" warning into every command's output.
+    "running over TCP without encryption" warning into every command's output. The kernel
+    never inherits MPLBACKEND, so charts always come out as inline images.
     """
     from jupyter_client.manager import KernelManager
     from traitlets import default
@@ -89,6 +90,13 @@ def _kernel_manager_class():
         @default("ip")
         def _default_ip(self):
             return os.path.join(tempfile.mkdtemp(prefix="ortsprofil-kernel-"), "kernel")
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            # Reports need the inline backend; an inherited MPLBACKEND=Agg would drop every chart.
+            env = dict(kw.get("env") or os.environ)
+            env.pop("MPLBACKEND", None)
+            kw["env"] = env
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
 
         def cleanup_resources(self, restart: bool = False) -> None:
             super().cleanup_resources(restart=restart)
@@ -144,6 +152,21 @@ def _templates_dir() -> str:
     return str(resources.files("ortsprofil") / "templates")
 
 
+def _add_alt_texts(nb: nbformat.NotebookNode) -> None:
+    """Give every image an alt text naming the report section it belongs to."""
+    section = "ortsprofilen"
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("## "):
+                    section = line[3:].strip()
+            continue
+        for out in cell.get("outputs", []):
+            if "image/png" in out.get("data", {}):
+                meta = out.setdefault("metadata", {}).setdefault("image/png", {})
+                meta.setdefault("alt", f"Diagram i avsnittet {section}")
+
+
 def to_html(nb: nbformat.NotebookNode, title: str, footer: str = "") -> str:
     """Render an executed notebook as a self-contained reader-facing HTML page.
 
@@ -160,17 +183,18 @@ def to_html(nb: nbformat.NotebookNode, title: str, footer: str = "") -> str:
     c.HTMLExporter.exclude_input_prompt = True
     c.HTMLExporter.exclude_output_prompt = True
     c.HTMLExporter.embed_images = True
+    c.HTMLExporter.language_code = "sv"
     exporter = HTMLExporter(
         config=c, template_name="ortsprofil", extra_template_basedirs=[_templates_dir()]
     )
     nb = nbformat.from_dict(nb)
     nb.metadata["title"] = title
+    _add_alt_texts(nb)
     body, _ = exporter.from_notebook_node(
         nb,
         resources={
             "ortsprofil_css": _css(),
             "ortsprofil_footer": footer,
-            "language_code": "sv",
         },
     )
     return body

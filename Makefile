@@ -1,0 +1,59 @@
+# ortsprofil — `make` lists the targets. Targets the README uses create the venv when missing.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+ORT    ?= Näsum
+LAN    ?= 12
+# Extras installed by `make setup`: tests and PDF. JupyterLab (lab) only by `make lab`.
+EXTRAS ?= test,pdf
+comma  := ,
+STAMP   = $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+
+.PHONY: help setup rapport pdf test test-fast nbval lab orter jamfor alla data-status snapshot bench clean
+
+help: ## visa den här listan
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  Exempel: make rapport ORT=Glimåkra"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-%: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	@touch $@
+
+setup: $(STAMP) ## skapa .venv och installera ortsprofil med test- och PDF-tillägg (bara om det saknas)
+
+rapport: $(STAMP) ## bygg ortsprofilen för ORT (standard Näsum) → reports/<ort>/ortsprofil.html
+	$(BIN)/ortsprofil rapport "$(ORT)"
+
+pdf: $(STAMP) ## bygg ortsprofilen för ORT som HTML och A4-PDF
+	$(BIN)/ortsprofil rapport "$(ORT)" --pdf
+
+orter: $(STAMP) ## lista tätorterna i LAN (standard 12 = Skåne)
+	$(BIN)/ortsprofil orter --lan $(LAN) --antal 0
+
+data-status: $(STAMP) ## visa tabellerna i den lokala datakopian
+	$(BIN)/ortsprofil data status
+
+test: $(STAMP) ## kör alla tester (enhetstester, notebookar via papermill och nbval)
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP) ## kör testerna utan de som kör notebookar
+	$(BIN)/python -m pytest -q -m "not slow and not network"
+
+lab: ## öppna JupyterLab på notebooks/ (installerar lab-tillägget vid behov)
+	@$(MAKE) --no-print-directory setup EXTRAS=test,pdf,lab
+	cd notebooks && ../$(BIN)/jupyter lab $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+snapshot: $(STAMP) ## bygg om data/snapshot/ ur ../shared/data/scb (SCB-CSV:er)
+	$(BIN)/ortsprofil data bygg
+
+bench: $(STAMP) ## kör prestandamätningarna i bench/
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean: ## ta bort genererade rapporter (behåller .venv och data)
+	find reports -mindepth 1 -not -name .gitkeep -exec rm -rf {} +

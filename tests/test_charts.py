@@ -1,0 +1,51 @@
+from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
+
+from ortsprofil import charts, maps
+
+
+def _gids(ax):
+    return {a.get_gid() for a in ax.get_children() if a.get_gid()}
+
+
+def test_population_trend(p_nasum):
+    ax = charts.population_trend(p_nasum)
+    assert isinstance(ax, Axes)
+    (line,) = [l for l in ax.get_lines() if l.get_gid() == "kommun"]
+    assert line.get_xdata()[0] == 1950
+    assert 12759 in set(line.get_ydata())
+    assert "Bromölla kommun" in ax.get_title(loc="left")
+    assert "source" in {t.get_gid() for t in ax.texts}
+
+
+def test_tatort_trend_marks_breaks(p_glimakra, p_nasum):
+    ax = charts.tatort_trend(p_glimakra)
+    pts = [c for c in ax.collections if c.get_gid() == "tatort"][0]
+    assert len(pts.get_offsets()) == 12
+    assert len([l for l in ax.get_lines() if l.get_gid() == "break"]) == 11
+    ax2 = charts.tatort_trend(p_nasum)  # 2005 and 2020 only
+    assert len([c for c in ax2.collections if c.get_gid() == "tatort"][0].get_offsets()) == 2
+
+
+def test_peer_strip(p_nasum):
+    ax = charts.peer_strip(p_nasum, "folkmangd")
+    peers = [c for c in ax.collections if c.get_gid() == "peers"][0]
+    assert len(peers.get_offsets()) == 123
+    ort = [c for c in ax.collections if c.get_gid() == "ort"][0]
+    assert ort.get_offsets()[0][0] == 1314
+    assert "Näsum" in ax.get_title(loc="left")
+
+
+def test_peer_bars(p_nasum):
+    ax = charts.peer_bars(p_nasum, "folkmangd", n=11)
+    assert len(ax.patches) == 11
+    assert any("Näsum" in t.get_text() for t in ax.get_yticklabels())
+
+
+def test_map_builds_offline(p_nasum):
+    ax = maps.locality_map(p_nasum)
+    assert isinstance(ax, Axes)
+    assert {"kommun", "lan-kommuner", "ort", "tatorter", "ring"} <= _gids(ax)
+    ort = [c for c in ax.collections if isinstance(c, PathCollection) and c.get_gid() == "ort"][0]
+    assert tuple(ort.get_offsets()[0]) == (p_nasum.ort.x, p_nasum.ort.y)
+    assert any(t.get_text() == "Näsum" for t in ax.texts)

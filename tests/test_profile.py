@@ -1,0 +1,102 @@
+import math
+
+import pytest
+
+from ortsprofil import profile
+from ortsprofil.errors import InvalidParameterError, UnknownLocalityError
+
+
+def test_nasum_key_figures(p_nasum, reg):
+    p = p_nasum
+    assert p["folkmangd"].value == 1314
+    assert p["landareal"].value == 249
+    assert p["tathet"].value == pytest.approx(1314 / 2.49)
+    assert p["folkmangd"].rank[1] == 124
+    assert p["folkmangd"].rank == (int((p.peers["population"] > 1314).sum()) + 1, 124)
+    assert p["andel_av_kommunen"].value == pytest.approx(100 * 1314 / 12759)
+    assert p.lan_rank == reg.rank_in(p.ort)
+    # Comparators for density: all tätorter of kommun, län and riket together.
+    f = reg.frame
+    sk = f[f["lan_code"] == "12"]
+    assert p["tathet"].values["lan"] == pytest.approx(sk["population"].sum() / (sk["land_area_ha"].sum() / 100))
+    assert p["tathet"].values["riket"] == pytest.approx(9_088_367 / (f["land_area_ha"].sum() / 100))
+    others = p.peers.loc[~p.peers["is_ort"], "population"]
+    assert p["folkmangd"].values["peers_median"] == others.median()
+
+
+def test_distances_match_hand_computation(p_nasum, p_glimakra):
+    # Näsum → Karlshamn (20 228 inv.), Glimåkra → Hässleholm/Kristianstad? computed from SWEREF points.
+    assert abs(p_nasum["avstand_10k"].value - 22.0) < 0.5
+    assert abs(p_nasum["avstand_50k"].value - 81.2) < 0.5  # Växjö
+    assert p_nasum["tatorter_10km"].value == 3
+
+
+def test_glimakra_profile(p_glimakra, reg):
+    p = p_glimakra
+    assert p["folkmangd"].value == 1550
+    assert p.ort.kommun_name == "Östra Göinge"
+    near = reg.nearest(p.ort, 1, min_population=10_000).iloc[0]
+    assert p["avstand_10k"].value == pytest.approx(near["distance_km"])
+    # Glimåkra has a tätort history 1960–2020 with breaks.
+    years = sorted(p.tatort_series.query("variable == 'folkmangd'")["year"])
+    assert years[0] == 1960 and years[-1] == 2020 and len(years) == 12
+
+
+def test_kommun_growth_stats(p_nasum):
+    s = p_nasum["kommun_forandring_10"]
+    k = p_nasum.kommun_series.set_index(["region_code", "year"])["value"]
+    assert s.values["kommun"] == pytest.approx(100 * (k["1272", 2020] / k["1272", 2010] - 1))
+    assert s.values["lan"] == pytest.approx(100 * (k["12", 2020] / k["12", 2010] - 1))
+    assert math.isnan(s.values["ort"])
+    assert s.rank[1] == 33
+
+
+def test_every_stat_has_source_and_label(p_nasum):
+    for s in p_nasum.stats.values():
+        assert s.source.table.startswith("SCB") and s.source.ref
+        assert s.label and s.unit
+
+
+def test_missing_never_renders_as_zero(p_nasum):
+    tbl = p_nasum.key_figures().frame
+    # Land area has no kommun/län comparators: shown as "–", never "0".
+    row = tbl[tbl["Mått"] == "Landareal"].iloc[0]
+    assert row["Kommunen"] == "–"
+    assert not (tbl.drop(columns=["Mått"]) == "0").any().any()
+
+
+def test_swedish_formatting_in_tables(p_nasum):
+    html = p_nasum.key_figures()._repr_html_()
+    assert "1\xa0314" in html
+    assert "528\xa0inv./km²" in html
+
+
+def test_overview_text_states_profile_facts(p_nasum):
+    txt = str(p_nasum.overview())
+    assert "1\xa0314 invånare" in txt and "249 hektar" in txt
+    assert f"{p_nasum.lan_rank[0]}:e största av 248" in txt
+
+
+def test_bad_parameters():
+    with pytest.raises(InvalidParameterError):
+        profile.build("Näsum", peer_min=5000, peer_max=400)
+    with pytest.raises(InvalidParameterError):
+        profile.build("Näsum", lan="99")
+    with pytest.raises(InvalidParameterError):
+        profile.build("Näsum", peer_min="många")
+    with pytest.raises(UnknownLocalityError):
+        profile.build("Ingenstans")
+
+
+def test_other_lan_and_band():
+    p = profile.build("Näsum", lan="10", peer_min="1000", peer_max="2000")
+    assert p.lan_name == "Blekinge län"
+    assert p.peers.loc[~p.peers["is_ort"], "lan_code"].eq("10").all()
+    assert p.peers.loc[~p.peers["is_ort"], "population"].between(1000, 2000).all()
+
+
+def test_tables_render(p_nasum, p_glimakra):
+    for name in ("befolkning", "tatort_historik", "grannar", "liknande", "kallor"):
+        t = p_glimakra.table(name)
+        assert "<table" in t._repr_html_()
+    assert "▶ Näsum" in p_nasum.table("liknande").frame["Tätort"].tolist()
