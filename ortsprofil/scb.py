@@ -1,0 +1,457 @@
+"""HTTP client for SCB's PxWebAPI 2.0 (``/config``, ``/tables``, metadata, codelists, data).
+
+A thin client on ``requests`` with what SCB's API needs and general clients lack:
+
+* reads ``/config`` once per client (limits, formats) and rate-limits from it
+  (``maxCallsPerTimeWindow`` per ``timeWindow`` seconds, a sliding window shared by threads);
+* 429 → waits ``Retry-After`` and retries; 5xx, time-outs, broken connections and truncated
+  bodies → bounded retries with exponential back-off; problem+json errors → typed errors;
+* selections larger than ``maxDataCells`` are expanded against the table's metadata and split
+  (never on time or ContentsCode when another variable can be split), results concatenated
+  and checked cell for cell;
+* every response goes through :class:`ortsprofil.cache.ResponseCache`; in offline mode
+  (``ORTSPROFIL_OFFLINE=1``) only the cache is read and no socket is ever opened.
+
+The base URL is configuration (``ORTSPROFIL_SCB_URL``); the client does not know whether it
+talks to SCB or to the test server.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import fnmatch
+import logging
+import math
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from . import config, jsonstat
+from .cache import CachedResponse, ResponseCache, canonical_key
+from .errors import (
+    CacheMissError,
+    DataShapeError,
+    RateLimitError,
+    ScbApiError,
+    TableNotFoundError,
+    TooManyCellsError,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIMITS = {"maxDataCells": 150_000, "maxCallsPerTimeWindow": 3, "timeWindow": 1}
+Selection = dict[str, list[str]]
+
+
+class RateLimiter:
+    """Sliding-window limiter: at most ``calls`` acquisitions per ``window`` seconds."""
+
+    def __init__(self, calls: int, window: float, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.calls = max(1, int(calls))
+        self.window = float(window)
+        self.clock = clock
+        self.sleep = sleep
+        self._stamps: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        with self._lock:
+            while True:
+                now = self.clock()
+                while self._stamps and now - self._stamps[0] >= self.window:
+                    self._stamps.popleft()
+                if len(self._stamps) < self.calls:
+                    self._stamps.append(now)
+                    return
+                self.sleep(self.window - (now - self._stamps[0]) + 0.01)
+
+
+# -- selections ------------------------------------------------------------------------------
+
+_EXPR = re.compile(r"^(top|bottom|range|from|to)\((.*)\)$", re.IGNORECASE)
+
+
+def expand(expressions: list[str], codes: list[str], variable: str = "") -> list[str]:
+    """Expand PxWeb selection expressions against a variable's codes (order kept, no duplicates).
+
+    Supports plain codes, ``*``, wildcards ``12*``/``*x``/``*x*``, ``?`` masks, ``top(n[,o])``,
+    ``bottom(n[,o])``, ``range(a,b)``, ``from(a)`` and ``to(a)`` (case-insensitive), as the
+    PxWeb server does.
+
+    Raises
+    ------
+    DataShapeError
+        For a code the variable does not have.
+
+    Examples
+    --------
+    >>> expand(["top(2)"], ["2021", "2022", "2023"])
+    ['2022', '2023']
+    >>> expand(["12*"], ["00", "12", "1214", "1380"])
+    ['12', '1214']
+    """
+    out: list[str] = []
+    lower = {c.lower(): c for c in codes}
+    for expr in expressions:
+        e = str(expr).strip()
+        m = _EXPR.match(e)
+        if m:
+            kind, args = m.group(1).lower(), [a.strip() for a in m.group(2).split(",")]
+            if kind in ("top", "bottom"):
+                n, off = int(args[0]), int(args[1]) if len(args) > 1 else 0
+                picked = codes[max(0, len(codes) - n - off) : len(codes) - off] if kind == "top" else codes[off : off + n]
+            else:
+                def pos(code: str) -> int:
+                    if code.lower() not in lower:
+                        raise DataShapeError(f"{variable}: värdet {code!r} finns inte i tabellen.")
+                    return codes.index(lower[code.lower()])
+
+                if kind == "range":
+                    picked = codes[pos(args[0]) : pos(args[1]) + 1]
+                elif kind == "from":
+                    picked = codes[pos(args[0]) :]
+                else:
+                    picked = codes[: pos(args[0]) + 1]
+        elif "*" in e or "?" in e:
+            picked = [c for c in codes if fnmatch.fnmatchcase(c.lower(), e.lower())]
+        else:
+            if e.lower() not in lower:
+                raise DataShapeError(f"{variable}: värdet {e!r} finns inte i tabellen.")
+            picked = [lower[e.lower()]]
+        out.extend(picked)
+    return list(dict.fromkeys(out))
+
+
+def cell_count(selection: Selection) -> int:
+    return int(math.prod(len(v) for v in selection.values())) if selection else 0
+
+
+def split_selection(selection: Selection, max_cells: int, order: list[str]) -> list[Selection]:
+    """Split ``selection`` into parts of at most ``max_cells`` cells.
+
+    ``order`` lists the variables from most to least preferred to split (time and
+    ContentsCode last). Splitting the first variable with more than one value into the
+    largest chunks that fit; if even single values are too big, recurse.
+    """
+    if cell_count(selection) <= max_cells:
+        return [selection]
+    for var in order:
+        values = selection[var]
+        if len(values) <= 1:
+            continue
+        others = cell_count(selection) // len(values)
+        chunk = max(1, max_cells // max(others, 1))
+        parts = [dict(selection, **{var: values[i : i + chunk]}) for i in range(0, len(values), chunk)]
+        out: list[Selection] = []
+        for part in parts:
+            out.extend(split_selection(part, max_cells, order))
+        return out
+    raise TooManyCellsError(None, "För många celler",
+                            f"En enda kombination har {cell_count(selection)} celler (gräns {max_cells}).")
+
+
+# -- client ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ClientStats:
+    """What a client did: network requests by endpoint kind, cache hits, retries, waits."""
+
+    requests: int = 0
+    data_requests: int = 0
+    cache_hits: int = 0
+    retries: int = 0
+    waited_s: float = 0.0
+    log: list[str] = field(default_factory=list)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, when.timestamp() - time.time())
+
+
+class ScbClient:
+    """Client for one PxWebAPI 2.0 endpoint.
+
+    Parameters
+    ----------
+    base_url : str, optional
+        Default ``config.SCB_API_URL`` (SCB's production API, or ``ORTSPROFIL_SCB_URL``).
+    cache : ResponseCache or None, optional
+        Default: the project's ``data/cache``. Pass ``ResponseCache(tmp)`` in tests.
+    offline : bool, optional
+        Serve only from the cache (default from ``ORTSPROFIL_OFFLINE``).
+    lang : str
+        "sv" (default) or "en".
+    timeout : float
+        Seconds per request.
+    max_retries : int
+        Retries after the first attempt for 429, 5xx, time-outs and broken bodies.
+    backoff : float
+        First back-off in seconds (doubles each retry).
+    max_wait : float
+        Longest single wait honoured from Retry-After.
+    session : requests.Session, optional
+    sleep, clock : callables, optional
+        Injectable for tests.
+
+    Examples
+    --------
+    >>> client = ScbClient(offline=True)  # doctest: +SKIP
+    >>> client.data("TAB638", {"Region": ["1272"], "ContentsCode": ["BE0101N1"], "Tid": ["top(1)"]})  # doctest: +SKIP
+    """
+
+    def __init__(self, base_url: str | None = None, *, cache: ResponseCache | None | bool = True,
+                 offline: bool | None = None, lang: str = "sv", timeout: float = 30.0,
+                 max_retries: int = 4, backoff: float = 0.5, max_wait: float = 60.0,
+                 session: Any = None, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic):
+        self.base_url = (base_url or config.SCB_API_URL).rstrip("/")
+        if cache is True:
+            cache = ResponseCache()
+        self.cache: ResponseCache | None = cache or None
+        self.offline = config.offline() if offline is None else bool(offline)
+        self.lang = lang
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self._session = session
+        self._sleep = sleep
+        self._clock = clock
+        self._config: dict[str, Any] | None = None
+        self._limiter: RateLimiter | None = None
+        self._tables: dict[str, dict[str, Any]] = {}
+        self.stats = ClientStats()
+
+    # -- plumbing -----------------------------------------------------------------------------
+    @property
+    def session(self):
+        if self._session is None:
+            import requests
+
+            self._session = requests.Session()
+            self._session.headers.update({"Accept": "application/json", "User-Agent": "ortsprofil"})
+        return self._session
+
+    def _wait(self, seconds: float) -> None:
+        self.stats.waited_s += seconds
+        self._sleep(seconds)
+
+    def _request(self, method: str, path: str, params: dict[str, Any] | None = None,
+                 body: Any = None, *, updated: str | None = None, fresh: bool = False,
+                 kind: str = "other") -> CachedResponse | Any:
+        """One API call through the cache. ``fresh`` = ask the API when online (cache is fallback)."""
+        params = {"lang": self.lang, **(params or {})}
+        key = canonical_key(method, path, params, body, updated)
+        url = f"{self.base_url}/{path.lstrip('/')}"
+        if self.cache is not None and (not fresh or self.offline):
+            hit = self.cache.get(key)
+            if hit is not None:
+                self.stats.cache_hits += 1
+                return hit.response
+        if self.offline:
+            raise CacheMissError(url)
+        data = self._network(method, url, params, body)
+        if kind == "data":
+            self.stats.data_requests += 1
+        if self.cache is not None:
+            self.cache.put(key, url=url, method=method, query=params, body=body, response=data, updated=updated)
+        return data
+
+    def _network(self, method: str, url: str, params: dict[str, Any], body: Any) -> Any:
+        import requests
+
+        last: ScbApiError | None = None
+        for attempt in range(self.max_retries + 1):
+            if self._limiter is not None:
+                self._limiter.acquire()
+            self.stats.requests += 1
+            self.stats.log.append(f"{method} {url}")
+            if attempt:
+                self.stats.retries += 1
+            try:
+                resp = self.session.request(method, url, params=params, json=body, timeout=self.timeout)
+            except (requests.Timeout, requests.ConnectionError) as exc:  # includes ChunkedEncodingError
+                last = ScbApiError(None, "Inget svar", f"{type(exc).__name__}: {exc}", url)
+                self._wait(self.backoff * 2**attempt)
+                continue
+            if resp.status_code == 429:
+                last = RateLimitError(429, "För många anrop", resp.text[:200], url)
+                wait = _retry_after(resp.headers.get("Retry-After"))
+                if attempt < self.max_retries:
+                    self._wait(min(self.max_wait, wait if wait is not None else self.backoff * 2**attempt))
+                continue
+            if resp.status_code >= 500:
+                last = self._problem(resp, url)
+                self._wait(self.backoff * 2**attempt)
+                continue
+            if resp.status_code >= 400:
+                raise self._problem(resp, url)
+            try:
+                return resp.json()
+            except ValueError as exc:  # truncated or broken body
+                last = ScbApiError(resp.status_code, "Trasigt svar", f"Kunde inte läsa JSON: {exc}", url)
+                self._wait(self.backoff * 2**attempt)
+                continue
+        assert last is not None
+        raise last
+
+    @staticmethod
+    def _problem(resp, url: str) -> ScbApiError:
+        title = detail = ""
+        try:
+            prob = resp.json()
+            if isinstance(prob, dict):
+                title = str(prob.get("title") or "")
+                detail = str(prob.get("detail") or "")
+        except ValueError:
+            detail = resp.text[:300]
+        status = resp.status_code
+        text = f"{title} {detail}".lower()
+        if status == 404:
+            return TableNotFoundError(status, title or "Finns inte", detail, url)
+        if status in (400, 403) and "too many cells" in text:
+            return TooManyCellsError(status, title, detail, url)
+        if status == 429:
+            return RateLimitError(status, title, detail, url)
+        return ScbApiError(status, title or resp.reason or "", detail, url)
+
+    # -- endpoints ----------------------------------------------------------------------------
+    def config(self) -> dict[str, Any]:
+        """``/config`` (once per client); sets up the rate limiter from it."""
+        if self._config is None:
+            cfg = self._request("GET", "config", fresh=True)
+            if not isinstance(cfg, dict):
+                raise DataShapeError("/config svarade inte med ett objekt.")
+            self._config = {**DEFAULT_LIMITS, **cfg}
+            self._limiter = RateLimiter(
+                int(self._config["maxCallsPerTimeWindow"]), float(self._config["timeWindow"]),
+                clock=self._clock, sleep=self._wait,
+            )
+        return self._config
+
+    @property
+    def max_cells(self) -> int:
+        return int(self.config()["maxDataCells"])
+
+    def search(self, query: str, page_size: int = 50, *, past_days: int | None = None) -> list[dict[str, Any]]:
+        """``/tables?query=…``: table records (id, label, updated, firstPeriod, lastPeriod, …)."""
+        self.config()
+        params: dict[str, Any] = {"query": query, "pageSize": page_size}
+        if past_days:
+            params["pastDays"] = past_days
+        res = self._request("GET", "tables", params, fresh=True)
+        return list((res or {}).get("tables") or [])
+
+    def table(self, table_id: str) -> dict[str, Any]:
+        """``/tables/{id}``: the table record; ``updated`` says when SCB last changed it."""
+        self.config()
+        if table_id not in self._tables:
+            rec = self._request("GET", f"tables/{table_id}", fresh=True)
+            if not isinstance(rec, dict) or "id" not in rec:
+                raise DataShapeError(f"/tables/{table_id} svarade inte med en tabellpost.")
+            self._tables[table_id] = rec
+        return self._tables[table_id]
+
+    def metadata(self, table_id: str, codelists: dict[str, str] | None = None) -> dict[str, Any]:
+        """``/tables/{id}/metadata`` (JSON-stat 2 without values), with chosen codelists."""
+        updated = self.table(table_id).get("updated")
+        params = {f"codelist[{k}]": v for k, v in sorted((codelists or {}).items())}
+        return self._request("GET", f"tables/{table_id}/metadata", params, updated=updated)
+
+    def codelist(self, codelist_id: str) -> dict[str, Any]:
+        """``/codelists/{id}``."""
+        self.config()
+        return self._request("GET", f"codelists/{codelist_id}")
+
+    def plan(self, table_id: str, selection: dict[str, list[str] | str],
+             codelists: dict[str, str] | None = None) -> tuple[list[Selection], dict[str, Any]]:
+        """Expand ``selection`` against metadata and split it under the cell limit.
+
+        Returns the list of request selections and the metadata used.
+        """
+        meta = self.metadata(table_id, codelists)
+        dims = {d.id: d for d in jsonstat.dimensions(meta)}
+        role = meta.get("role") or {}
+        protected = set(role.get("time") or []) | set(role.get("metric") or []) | {"Tid", "ContentsCode"}
+        expanded: Selection = {}
+        for var, exprs in selection.items():
+            if var not in dims:
+                raise DataShapeError(f"Tabellen {table_id} har ingen variabel {var!r} (finns: {', '.join(dims)}).")
+            exprs = [exprs] if isinstance(exprs, str) else list(exprs)
+            expanded[var] = expand(exprs, dims[var].codes, var)
+            if not expanded[var]:
+                raise DataShapeError(f"{table_id}: urvalet {exprs} för {var} gav inga värden.")
+        for var, d in dims.items():
+            if var not in expanded and d.extension.get("elimination") is False:
+                raise DataShapeError(f"{table_id}: variabeln {var} måste väljas (kan inte elimineras).")
+        order = sorted((v for v in expanded if v not in protected), key=lambda v: -len(expanded[v]))
+        order += [v for v in expanded if v in protected and v not in set(role.get("metric") or []) | {"ContentsCode"}]
+        order += [v for v in expanded if v not in order]
+        return split_selection(expanded, self.max_cells, order), meta
+
+    def data(self, table_id: str, selection: dict[str, list[str] | str],
+             codelists: dict[str, str] | None = None) -> pd.DataFrame:
+        """Data for ``selection`` as one tidy frame (see :func:`ortsprofil.jsonstat.to_frame`).
+
+        Parameters
+        ----------
+        table_id : str
+            e.g. "TAB638".
+        selection : dict
+            Variable code → list of codes or expressions ("*", "12*", "top(5)").
+        codelists : dict, optional
+            Variable code → codelist id ("vs_RegionKommun07", "agg_Ålder5år").
+
+        Raises
+        ------
+        ScbApiError, RateLimitError, TableNotFoundError, TooManyCellsError, CacheMissError,
+        DataShapeError (the response does not hold exactly the cells asked for).
+        """
+        parts, meta = self.plan(table_id, selection, codelists)
+        updated = self.table(table_id).get("updated")
+        frames = []
+        notes: list[str] = []
+        mandatory: list[str] = []
+        for part in parts:
+            body = {
+                "selection": [
+                    {"variableCode": var, "valueCodes": codes,
+                     **({"codelist": codelists[var]} if codelists and var in codelists else {})}
+                    for var, codes in part.items()
+                ]
+            }
+            doc = self._request("POST", f"tables/{table_id}/data", {"outputFormat": "json-stat2"}, body,
+                                updated=updated, kind="data")
+            frame = jsonstat.to_frame(doc)
+            if len(frame) != cell_count(part):
+                raise DataShapeError(
+                    f"{table_id}: svaret har {len(frame)} celler men {cell_count(part)} efterfrågades."
+                )
+            for var, codes in part.items():
+                if var in frame and set(frame[var]) != set(codes):
+                    raise DataShapeError(f"{table_id}: svaret har andra värden för {var} än de efterfrågade.")
+            notes += [n for n in frame.attrs.get("notes", []) if n not in notes]
+            mandatory += [n for n in frame.attrs.get("mandatory_notes", []) if n not in mandatory]
+            frames.append(frame)
+        out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        out.attrs.update(frames[0].attrs)
+        out.attrs.update({"notes": notes, "mandatory_notes": mandatory, "updated": updated,
+                          "table_id": table_id, "requests": len(parts), "label": meta.get("label")})
+        return out
