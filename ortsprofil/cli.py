@@ -107,6 +107,37 @@ def cmd_orter(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_data_hamta(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from . import catalogue, config
+    from .refresh import hamta
+    from .scb import ScbClient
+
+    if args.tabell:
+        unknown = [k for k in args.tabell if k not in catalogue.BY_KEY]
+        if unknown:
+            raise InvalidParameterError(
+                f"Okänd tabell {', '.join(unknown)}. Välj bland: {', '.join(catalogue.BY_KEY)}."
+            )
+    client = ScbClient(offline=True if args.offline else None)
+    where = "cachen (offline)" if client.offline else config.SCB_API_URL
+    _say(f"Hämtar {len(args.tabell or catalogue.CATALOGUE)} tabeller för län {args.lan} från {where} …")
+
+    def bar(items):
+        return tqdm(items, desc="Tabeller", unit="tabell", file=sys.stderr, disable=not sys.stderr.isatty())
+
+    results = hamta(args.lan, client=client, keys=args.tabell, force=args.tvinga, progress=bar)
+    failed = 0
+    for r in results:
+        line = f"  {r.key:<24}{(r.table_id or '–'):<10}{r.status:<12}{r.rows:>8} rader  {r.message}"
+        print(line)
+        failed += r.status == "fel"
+    _say(f"Klart: {client.stats.requests} anrop till API:et, {client.stats.cache_hits} ur cachen, "
+         f"{client.stats.retries} omförsök. {failed} tabell(er) misslyckades.")
+    return EXIT_FAIL if failed else EXIT_OK
+
+
 def cmd_data_bygg(args: argparse.Namespace) -> int:
     from . import bundle
 
@@ -116,17 +147,27 @@ def cmd_data_bygg(args: argparse.Namespace) -> int:
 
 
 def cmd_data_status(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from . import catalogue
     from .snapshot import default
     from .text import fmt_number
 
     snap = default()
     print(f"Datakopia: {snap.path}")
-    print(f"{'Tabell':<24}{'SCB-tabell':<46}{'Rader':>8}  {'Ursprung':<10}{'Referenstid / hämtad'}")
+    print(f"{'Tabell':<24}{'SCB-tabell':<44}{'Rader':>9}  {'Ursprung':<11}{'Referenstid':<22}{'Ålder'}")
+    now = datetime.now(timezone.utc)
     for key in snap.tables():
         info = snap.info(key)
-        when = info.ref if info.origin == "bundled" else f"hämtad {(info.fetched_at or '')[:10]}"
-        origin = "medföljer" if info.origin == "bundled" else "hämtad"
-        print(f"{key:<24}{info.scb_table[:44]:<46}{fmt_number(info.rows):>8}  {origin:<10}{when}")
+        if info.origin == "fetched" and info.fetched_at:
+            days = (now - datetime.fromisoformat(info.fetched_at)).days
+            origin, age = "hämtad", f"hämtad för {days} dagar sedan ({info.fetched_at[:10]}), län {', '.join(info.lans)}"
+        else:
+            origin, age = "medföljer", "medföljande datakopia"
+        print(f"{key:<24}{info.scb_table[:42]:<44}{fmt_number(info.rows):>9}  {origin:<11}{info.ref[:20]:<22}{age}")
+    missing = [t.key for t in catalogue.CATALOGUE if not snap.has(t.key)]
+    if missing:
+        _say(f"Inte hämtade ännu: {', '.join(missing)}. Kör `ortsprofil data hamta --lan 12`.")
     problems = snap.verify()
     for p in problems:
         _say(f"Varning: {p}")
@@ -173,6 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = d.add_subparsers(dest="data_command", metavar="DATAKOMMANDO")
     p = dsub.add_parser("status", help="lista tabellerna i datakopian, deras ålder och ursprung")
     p.set_defaults(func=cmd_data_status)
+    p = dsub.add_parser("hamta", help="hämta katalogens SCB-tabeller för ett län till datakopian")
+    p.add_argument("--lan", default="12", help="länskod (standard 12 = Skåne)")
+    p.add_argument("--tabell", nargs="+", metavar="TABELL", help="bara dessa tabeller")
+    p.add_argument("--tvinga", action="store_true", help="hämta även tabeller som inte ändrats hos SCB")
+    p.add_argument("--offline", action="store_true", help="använd bara cachen (data/cache), inget nätverk")
+    p.set_defaults(func=cmd_data_hamta)
     p = dsub.add_parser("bygg", help="bygg om den medföljande datakopian ur ../shared/data/scb")
     p.add_argument("--fran", default=None, metavar="MAPP", help="mappen med SCB-CSV:erna")
     p.set_defaults(func=cmd_data_bygg)

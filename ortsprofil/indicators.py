@@ -19,8 +19,7 @@ import pandas as pd
 from .snapshot import Snapshot
 from .text import HIGH, LARGE, LONG, MANY, Wording
 
-#: Reference year of the tätort delineation the bundled snapshot holds.
-TATORT_YEAR = 2020
+from .localities import DELINEATION_YEAR as TATORT_YEAR  # noqa: E402  (2020)
 
 
 @dataclass

@@ -21,6 +21,9 @@ from . import config
 from .errors import AmbiguousLocalityError, InvalidParameterError, UnknownLocalityError
 from .snapshot import Snapshot, default
 
+#: The delineation the registry (points, codes, 2020 figures) describes.
+DELINEATION_YEAR = 2020
+
 _CODE_RE = re.compile(r"^\d{4}T[A-Z]\d{3}$", re.IGNORECASE)
 _PAREN_RE = re.compile(r"^(?P<name>.+?)\s*\((?P<kommun>[^()]+)\)\s*$")
 
@@ -136,6 +139,7 @@ class Registry:
         """One row per tätort: codes, names, 2020 population and land area, x/y, match keys."""
         geo = self.snapshot.read("tatorter")
         stats = self.snapshot.read("tatort_folkmangd")
+        stats = stats[(stats["year"] == DELINEATION_YEAR) & (stats["alder"] == "") & (stats["kon"] == "")]
         wide = stats.pivot_table(index="region_code", columns="variable", values="value", aggfunc="first")
         frame = geo.merge(wide, left_on="tatort_code", right_index=True, how="left")
         frame = frame.rename(columns={"folkmangd": "population", "landareal": "land_area_ha"})

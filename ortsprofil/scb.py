@@ -70,7 +70,8 @@ class RateLimiter:
                 if len(self._stamps) < self.calls:
                     self._stamps.append(now)
                     return
-                self.sleep(self.window - (now - self._stamps[0]) + 0.01)
+                # A small margin: the server stamps arrival, which is later than our send.
+                self.sleep(self.window - (now - self._stamps[0]) + 0.05)
 
 
 # -- selections ------------------------------------------------------------------------------
@@ -133,28 +134,41 @@ def cell_count(selection: Selection) -> int:
     return int(math.prod(len(v) for v in selection.values())) if selection else 0
 
 
-def split_selection(selection: Selection, max_cells: int, order: list[str]) -> list[Selection]:
-    """Split ``selection`` into parts of at most ``max_cells`` cells.
+def split_selection(selection: Selection, max_cells: int, order: list[str],
+                    protected: frozenset[str] = frozenset()) -> list[Selection]:
+    """Split ``selection`` into parts of at most ``max_cells`` cells, in as few parts as possible.
 
-    ``order`` lists the variables from most to least preferred to split (time and
-    ContentsCode last). Splitting the first variable with more than one value into the
-    largest chunks that fit; if even single values are too big, recurse.
+    Splits one variable at a time into the largest chunks that fit, choosing the variable that
+    gives the fewest parts; variables in ``protected`` (time, ContentsCode) are split only when
+    no other variable can be. ``order`` breaks ties. If even single values are too big, recurse.
     """
-    if cell_count(selection) <= max_cells:
+    total = cell_count(selection)
+    if total <= max_cells:
         return [selection]
-    for var in order:
-        values = selection[var]
-        if len(values) <= 1:
+
+    def parts_for(var: str) -> int:
+        n = len(selection[var])
+        chunk = max(1, max_cells // max(total // n, 1))
+        return math.ceil(n / chunk)
+
+    for group in ([v for v in order if v not in protected], [v for v in order if v in protected]):
+        candidates = [v for v in group if len(selection[v]) > 1]
+        if not candidates:
             continue
-        others = cell_count(selection) // len(values)
-        chunk = max(1, max_cells // max(others, 1))
-        parts = [dict(selection, **{var: values[i : i + chunk]}) for i in range(0, len(values), chunk)]
+        # Prefer a variable whose chunks fit at once (fewest parts); else the largest, value by value.
+        fitting = [v for v in candidates if total // len(selection[v]) <= max_cells]
+        if fitting:
+            var = min(fitting, key=lambda v: (parts_for(v), order.index(v)))
+        else:
+            var = max(candidates, key=lambda v: (len(selection[v]), -order.index(v)))
+        values = selection[var]
+        chunk = max(1, max_cells // max(total // len(values), 1))
         out: list[Selection] = []
-        for part in parts:
-            out.extend(split_selection(part, max_cells, order))
+        for i in range(0, len(values), chunk):
+            out.extend(split_selection(dict(selection, **{var: values[i : i + chunk]}), max_cells, order, protected))
         return out
     raise TooManyCellsError(None, "För många celler",
-                            f"En enda kombination har {cell_count(selection)} celler (gräns {max_cells}).")
+                            f"En enda kombination har {total} celler (gräns {max_cells}).")
 
 
 # -- client ----------------------------------------------------------------------------------
@@ -235,7 +249,9 @@ class ScbClient:
         self._sleep = sleep
         self._clock = clock
         self._config: dict[str, Any] | None = None
-        self._limiter: RateLimiter | None = None
+        # Until /config is read, SCB's published default (3 calls per second) applies.
+        self._limiter = RateLimiter(DEFAULT_LIMITS["maxCallsPerTimeWindow"], DEFAULT_LIMITS["timeWindow"],
+                                    clock=clock, sleep=self._wait)
         self._tables: dict[str, dict[str, Any]] = {}
         self.stats = ClientStats()
 
@@ -279,15 +295,15 @@ class ScbClient:
 
         last: ScbApiError | None = None
         for attempt in range(self.max_retries + 1):
-            if self._limiter is not None:
-                self._limiter.acquire()
+            self._limiter.acquire()
             self.stats.requests += 1
             self.stats.log.append(f"{method} {url}")
             if attempt:
                 self.stats.retries += 1
             try:
                 resp = self.session.request(method, url, params=params, json=body, timeout=self.timeout)
-            except (requests.Timeout, requests.ConnectionError) as exc:  # includes ChunkedEncodingError
+            except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError) as exc:  # no answer, or a cut-off body
                 last = ScbApiError(None, "Inget svar", f"{type(exc).__name__}: {exc}", url)
                 self._wait(self.backoff * 2**attempt)
                 continue
@@ -340,10 +356,8 @@ class ScbClient:
             if not isinstance(cfg, dict):
                 raise DataShapeError("/config svarade inte med ett objekt.")
             self._config = {**DEFAULT_LIMITS, **cfg}
-            self._limiter = RateLimiter(
-                int(self._config["maxCallsPerTimeWindow"]), float(self._config["timeWindow"]),
-                clock=self._clock, sleep=self._wait,
-            )
+            self._limiter.calls = max(1, int(self._config["maxCallsPerTimeWindow"]))
+            self._limiter.window = float(self._config["timeWindow"])
         return self._config
 
     @property
@@ -401,10 +415,11 @@ class ScbClient:
         for var, d in dims.items():
             if var not in expanded and d.extension.get("elimination") is False:
                 raise DataShapeError(f"{table_id}: variabeln {var} måste väljas (kan inte elimineras).")
+        metric = set(role.get("metric") or []) | {"ContentsCode"}
         order = sorted((v for v in expanded if v not in protected), key=lambda v: -len(expanded[v]))
-        order += [v for v in expanded if v in protected and v not in set(role.get("metric") or []) | {"ContentsCode"}]
+        order += [v for v in expanded if v in protected and v not in metric]  # time before contents
         order += [v for v in expanded if v not in order]
-        return split_selection(expanded, self.max_cells, order), meta
+        return split_selection(expanded, self.max_cells, order, frozenset(protected)), meta
 
     def data(self, table_id: str, selection: dict[str, list[str] | str],
              codelists: dict[str, str] | None = None) -> pd.DataFrame:

@@ -2,7 +2,10 @@
 
 Every statistical table is stored as one Parquet file of tidy rows::
 
-    region_code, region_name, level, year, ref_date, variable, value, unit, status, source, note
+    region_code, region_name, level, year, ref_date, variable, alder, kon, value, unit, status,
+    source, note
+
+(``alder``/``kon`` are "" for totals or where the table has no such breakdown).
 
 and described in ``manifest.json`` (SCB table id, title, reference date, where it came from
 — ``bundled`` or ``fetched`` —, SCB's ``updated`` stamp, ``fetched_at``, row count, file hash).
@@ -35,6 +38,8 @@ TIDY_COLUMNS: list[str] = [
     "year",
     "ref_date",
     "variable",
+    "alder",
+    "kon",
     "value",
     "unit",
     "status",
@@ -49,6 +54,8 @@ _TIDY_DTYPES: dict[str, str] = {
     "year": "int64",
     "ref_date": "str",
     "variable": "str",
+    "alder": "str",
+    "kon": "str",
     "value": "float64",
     "unit": "str",
     "status": "str",
@@ -99,17 +106,21 @@ class TableInfo:
     sources: tuple[str, ...] = ()
     kind: str = "tidy"  # "tidy" or "registry"
     url: str | None = None
+    lans: tuple[str, ...] = ()  # län fetched into this table (fetched tables)
+    notes: tuple[str, ...] = ()  # SCB's mandatory notes (e.g. random noise from 2025)
 
     @classmethod
     def from_dict(cls, key: str, d: dict[str, Any]) -> "TableInfo":
         fields = {k: d.get(k) for k in cls.__dataclass_fields__ if k != "key"}
-        fields["sources"] = tuple(d.get("sources") or ())
+        for tup in ("sources", "lans", "notes"):
+            fields[tup] = tuple(d.get(tup) or ())
         fields["kind"] = d.get("kind") or "tidy"
         return cls(key=key, **fields)
 
     def to_dict(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "key"}
-        d["sources"] = list(self.sources)
+        for tup in ("sources", "lans", "notes"):
+            d[tup] = list(d[tup])
         return d
 
 
@@ -126,13 +137,15 @@ def coerce_tidy(frame: pd.DataFrame) -> pd.DataFrame:
     SnapshotError
         When a required column is missing.
     """
-    missing = [c for c in TIDY_COLUMNS if c not in frame.columns and c not in ("status", "note")]
+    optional = ("status", "note", "alder", "kon")
+    missing = [c for c in TIDY_COLUMNS if c not in frame.columns and c not in optional]
     if missing:
         raise SnapshotError(f"Tabellen saknar kolumnerna {missing}.")
     out = frame.copy()
-    for col in ("status", "note"):
+    for col in optional:
         if col not in out.columns:
-            out[col] = pd.Series([None] * len(out), dtype="str", index=out.index)
+            fill = "" if col in ("alder", "kon") else None
+            out[col] = pd.Series([fill] * len(out), dtype="str", index=out.index)
     out = out[TIDY_COLUMNS]
     return out.astype(_TIDY_DTYPES)
 
@@ -267,6 +280,8 @@ class Snapshot:
         fetched_at: str | None = None,
         url: str | None = None,
         kind: str = "tidy",
+        lans: tuple[str, ...] = (),
+        notes: tuple[str, ...] = (),
     ) -> TableInfo:
         """Store ``frame`` as table ``key`` (atomic file write, then manifest update)."""
         if origin not in ("bundled", "fetched"):
@@ -292,6 +307,8 @@ class Snapshot:
             sources=tuple(sources),
             kind=kind,
             url=url,
+            lans=tuple(lans),
+            notes=tuple(notes),
         )
         manifest = self.manifest
         manifest.setdefault("tables", {})[key] = info.to_dict()

@@ -69,3 +69,31 @@ def pytest_report_header(config):  # noqa: D401 - pytest hook
 
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session")
+def pxweb():
+    """The local PxWeb server (SCB's limits: 150 000 cells; a generous rate limit for speed)."""
+    from .pxweb_server import PxWebServer
+
+    with PxWebServer(max_cells=150_000, calls=50, window=1.0) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="session")
+def fetched_snapshot(tmp_path_factory, pxweb):
+    """A copy of the bundled snapshot after `data hamta --lan 12` against the local server."""
+    import shutil
+
+    from ortsprofil import refresh
+    from ortsprofil.cache import ResponseCache
+    from ortsprofil.scb import ScbClient
+    from ortsprofil.snapshot import Snapshot
+
+    root = tmp_path_factory.mktemp("fetched")
+    shutil.copytree(config.SNAPSHOT_DIR, root / "snapshot")
+    snap = Snapshot(root / "snapshot")
+    client = ScbClient(pxweb.url, cache=ResponseCache(root / "cache"))
+    results = refresh.hamta("12", client=client, snapshot=snap)
+    assert all(r.status == "hämtad" for r in results), results
+    return Snapshot(root / "snapshot")
