@@ -113,12 +113,18 @@ def _src(frame: pd.DataFrame) -> str:
     return f"SCB {frame.attrs.get('table_id') or ''}".strip()
 
 
+def _kon(code: str, label: str) -> str:
+    """'' for both sexes together, else 'kvinnor' or 'män' (by SCB's code and label)."""
+    c, l = code.lower(), label.lower()
+    if c in ("1+2", "totsa", "tot") or "tot" in l or "samtliga" in l or ("män" in l and "kvinn" in l):
+        return ""
+    if c == "2" or "kvinn" in l:
+        return "kvinnor"
+    return "män"
+
+
 def _kon_code(frame: pd.DataFrame) -> pd.Series:
-    lab = frame["Kon_label"].str.lower()
-    return pd.Series(
-        ["" if ("tot" in l or "samtliga" in l) else ("kvinnor" if "kvinn" in l else "män") for l in lab],
-        index=frame.index,
-    )
+    return pd.Series([_kon(c, l) for c, l in zip(frame["Kon"], frame["Kon_label"])], index=frame.index)
 
 
 # -- transforms ------------------------------------------------------------------------------

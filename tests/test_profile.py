@@ -1,3 +1,4 @@
+import re
 import math
 
 import pytest
@@ -58,7 +59,7 @@ def test_every_stat_has_source_and_label(p_nasum):
 
 
 def test_missing_never_renders_as_zero(p_nasum):
-    tbl = p_nasum.key_figures().frame
+    tbl = p_nasum.comparison("oversikt").frame
     # Land area has no kommun/län comparators: shown as "–", never "0".
     row = tbl[tbl["Mått"] == "Landareal"].iloc[0]
     assert row["Kommunen"] == "–"
@@ -69,12 +70,38 @@ def test_swedish_formatting_in_tables(p_nasum):
     html = p_nasum.key_figures()._repr_html_()
     assert "1\xa0314" in html
     assert "528\xa0inv./km²" in html
+    assert "ungefär en tredjedel så hög som i skåne län" in html.lower()
 
 
 def test_overview_text_states_profile_facts(p_nasum):
-    txt = str(p_nasum.overview())
+    txt = str(p_nasum.summary("oversikt"))
     assert "1\xa0314 invånare" in txt and "249 hektar" in txt
     assert f"{p_nasum.lan_rank[0]}:e största av 248" in txt
+
+
+def test_bundled_profile_lists_missing_once(p_nasum):
+    missing = [i.key for i in p_nasum.missing]
+    assert {"andel_65plus", "medianinkomst", "sysselsattningsgrad"} <= set(missing)
+    assert not set(missing) & set(p_nasum.stats)
+    note = str(p_nasum.missing_note())
+    assert note.startswith("Saknas i den lokala datakopian — kör `ortsprofil data hamta`")
+    assert note.count("Medianinkomst") == 1
+    assert str(p_nasum.section_missing("arbete")) != "" and str(p_nasum.section_missing("oversikt")) == ""
+    assert str(p_nasum.comparison("arbete")) == ""
+
+
+def test_summaries_are_short_and_factual(p_nasum, p_glimakra):
+    for p in (p_nasum, p_glimakra):
+        for section in ("oversikt", "befolkning", "lage", "liknande"):
+            text = str(p.summary(section))
+            n = text.count(". ") + 1
+            assert 2 <= n <= 6, (section, text)
+            assert not re.search(r"\bnan\b", text.lower())
+    lage = str(p_nasum.summary("lage"))
+    assert "Karlshamn" in lage and "22,0 km fågelvägen" in lage
+    assert "Vånga, Jämshög och Gränum" in lage
+    bef = str(p_glimakra.summary("befolkning"))
+    assert "1\xa0189 personer 1960" in bef and "1\xa0550 2020" in bef
 
 
 def test_bad_parameters():
@@ -96,7 +123,7 @@ def test_other_lan_and_band():
 
 
 def test_tables_render(p_nasum, p_glimakra):
-    for name in ("befolkning", "tatort_historik", "grannar", "liknande", "kallor"):
+    for name in ("befolkning", "tatort_historik", "grannar", "liknande", "kallor", "alder"):
         t = p_glimakra.table(name)
         assert "<table" in t._repr_html_()
     assert "▶ Näsum" in p_nasum.table("liknande").frame["Tätort"].tolist()

@@ -37,7 +37,8 @@ def test_report_html(built, name, slug, pop):
     base64.b64decode(imgs[0].split(",", 1)[1])
     # Works offline: no external scripts or stylesheets.
     assert not re.search(r'<(script|link)[^>]+(src|href)="https?://', html)
-    for heading in ("Översikt", "Befolkning över tid", "Läge", "Jämförelse med liknande orter", "Källor"):
+    for heading in ("Översikt", "Befolkning", "Ålder och kön", "Arbete och inkomst", "Läge och service",
+                    "Liknande orter", "Källor och förbehåll"):
         assert re.search(rf"<h2[^>]*>{heading}<", html), heading
     assert "TqdmWarning" not in html and "Traceback" not in html
 

@@ -61,7 +61,7 @@ def test_phrase_bands_are_ordered_and_cover_everything():
 
 
 def test_phrase_wording_and_missing():
-    assert T.compare(30, 10, "i kommunen", T.LONG) == "ungefär tre gånger så lång som i kommunen"
+    assert T.compare(30, 10, "i kommunen", T.LONG) == "ungefär tre gånger så långt som i kommunen"
     assert T.compare(8, 10, "hos liknande orter", T.MANY) == "något färre än hos liknande orter"
     assert T.compare(None, 10, "i Skåne") is None
     assert T.compare(10, float("nan"), "i Skåne") is None

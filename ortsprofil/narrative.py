@@ -1,0 +1,245 @@
+"""The words of a profile: comparisons, section summaries and discussion prompts, in Swedish.
+
+Every sentence is built from figures in the :class:`~ortsprofil.profile.Profile` — nothing is
+looked up or invented here — so what the text says always matches the tables beside it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from . import text as T
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .profile import Profile, Stat
+
+#: Units where a ratio phrase ("dubbelt så hög") makes no sense (changes can be negative).
+_CHANGE_UNITS = ("förändring procent",)
+
+
+def _fmt(s: "Stat", who: str) -> str:
+    return s.formatted(who)
+
+
+def _numbers(p: "Profile", s: "Stat", whos: tuple[str, ...]) -> str:
+    names = {"kommun": p.ort.kommun_name, "lan": p.lan_name, "riket": "riket", "peers_median": "liknande orter (median)"}
+    parts = [f"{names[w]}: {_fmt(s, w)}" for w in whos if not T.is_missing(s.values.get(w))]
+    return "; ".join(parts)
+
+
+def comparison_words(p: "Profile", s: "Stat") -> str:
+    """One cell of the key-figure box: how the figure compares, in words, with the numbers."""
+    out: list[str] = []
+    if s.level == "tatort":
+        comparators = ("lan", "peers_median") if not T.is_missing(s.values.get("lan")) else ("peers_median",)
+        for who in comparators:
+            phrase = T.compare(s.value, s.values.get(who), p.where(who), s.wording)
+            if phrase:
+                ref = _fmt(s, who)
+                out.append(f"{phrase} ({'median ' if who == 'peers_median' else ''}{ref})")
+        if s.rank:
+            out.append(f"plats {s.rank[0]} av {s.rank[1]} liknande orter")
+        return T.capitalize("; ".join(out)) if out else "–"
+    if s.unit in _CHANGE_UNITS or any(v <= 0 for v in (s.value, s.values.get("lan", 1)) if not T.is_missing(v)):
+        return _numbers(p, s, ("lan", "riket")) or "–"
+    for who in ("lan", "riket"):
+        phrase = T.compare(s.value, s.values.get(who), p.where(who), s.wording)
+        if phrase:
+            out.append(f"{phrase} ({_fmt(s, who)})")
+    return T.capitalize("; ".join(out)) if out else "–"
+
+
+def _sign_word(v: float, up: str = "ökade", down: str = "minskade") -> str:
+    return up if v > 0 else (down if v < 0 else "var oförändrad")
+
+
+def _change(v: float) -> str:
+    return T.fmt_percent(abs(v))
+
+
+def _tidy(text: str) -> str:
+    """No doubled full stop after an abbreviation ("inv.." → "inv.")."""
+    return re.sub(r"\.\.(?=\s|$)", ".", text)
+
+
+def summary(p: "Profile", section: str) -> str:
+    """A short paragraph (3–5 sentences) for ``section``, only from the profile's figures."""
+    fn = globals().get(f"_summary_{section}")
+    return _tidy(fn(p)) if fn else ""
+
+
+def _summary_oversikt(p: "Profile") -> str:
+    o, s = p.ort, p.stats
+    lan_rank, lan_n = p.lan_rank
+    out = [
+        f"**{o.name}** hade {T.fmt_number(o.population)} invånare den 31 december 2020 på "
+        f"{T.fmt_number(o.land_area_ha)} hektar land, alltså {s['tathet'].formatted()}.",
+        f"Det gör {o.name} till den {lan_rank}:e största av {lan_n} tätorter i {p.lan_name}"
+        + (f" och nummer {s['folkmangd'].rank[0]} av {s['folkmangd'].rank[1]} bland liknande orter med "
+           f"{T.fmt_number(p.peer_min)}–{T.fmt_number(p.peer_max)} invånare." if s["folkmangd"].rank else "."),
+    ]
+    if "andel_av_kommunen" in s and not T.is_missing(s["andel_av_kommunen"].value):
+        out.append(f"Ungefär {s['andel_av_kommunen'].formatted()} av invånarna i {p.kommun_label} bodde i {o.name}.")
+    dens = [x for x in (p.phrase("tathet", "peers_median"), p.phrase("tathet", "lan")) if x]
+    if dens:
+        out.append(f"Befolkningstätheten är {T.join_sv(dens)}.")
+    return " ".join(out)
+
+
+def _summary_befolkning(p: "Profile") -> str:
+    s = p.stats
+    out: list[str] = []
+    k = p.kommun_series
+    own = k[k["region_code"] == p.ort.kommun_code].dropna(subset=["value"]).sort_values("year")
+    if len(own):
+        first, last = own.iloc[0], own.iloc[-1]
+        out.append(f"{p.kommun_label} hade {T.fmt_number(last['value'])} invånare {int(last['year'])}, "
+                   f"jämfört med {T.fmt_number(first['value'])} år {int(first['year'])}.")
+    for key, span in (("kommun_forandring_10", "2010–2020"), ("kommun_forandring_30", "1990–2020")):
+        st = s.get(key)
+        if st and not T.is_missing(st.values["kommun"]):
+            lan = st.values.get("lan")
+            tail = f" ({p.lan_name}: {T.fmt_value(lan, st.unit)})" if not T.is_missing(lan) else ""
+            out.append(f"Under {span} {_sign_word(st.values['kommun'])} kommunens befolkning"
+                       + (f" med {_change(st.values['kommun'])}" if st.values["kommun"] else "") + f"{tail}.")
+    t = p.tatort_series
+    pop = t[t["variable"] == "folkmangd"].dropna(subset=["value"]).sort_values("year") if len(t) else t
+    if len(pop) > 1:
+        a, b = pop.iloc[0], pop.iloc[-1]
+        out.append(f"I tätorten {p.ort.name} bodde {T.fmt_number(a['value'])} personer {int(a['year'])} och "
+                   f"{T.fmt_number(b['value'])} {int(b['year'])} — med gränser som ändrats mellan åren.")
+    if "fodda_per_1000" in s and "doda_per_1000" in s:
+        f, d = s["fodda_per_1000"], s["doda_per_1000"]
+        out.append(f"I kommunen föddes {f.formatted()} och dog {d.formatted()} ({f.source.ref}).")
+    if "flyttnetto_per_1000" in s:
+        m = s["flyttnetto_per_1000"]
+        out.append(f"Flyttnettot var {m.formatted()} ({p.lan_name}: {m.formatted('lan')}).")
+    return " ".join(out[:5])
+
+
+def _summary_alder(p: "Profile") -> str:
+    s = p.stats
+    out: list[str] = []
+    if "andel_65plus" in s:
+        st = s["andel_65plus"]
+        comps = [x for x in (p.phrase("andel_65plus", "lan"), p.phrase("andel_65plus", "peers_median")) if x]
+        out.append(f"I {p.ort.name} är {st.formatted()} av invånarna 65 år eller äldre ({st.source.ref[:4]})"
+                   + (f", {T.join_sv(comps)}." if comps else "."))
+        if "andel_0_19" in s:
+            y = s["andel_0_19"]
+            comp = p.phrase("andel_0_19", "lan")
+            out.append(f"Barn och unga 0–19 år är {y.formatted()}" + (f", {comp}." if comp else "."))
+        if st.caveats:
+            out.append("Andelarna bygger på få personer och ska läsas med försiktighet.")
+    elif "kommun_andel_65plus" in s:
+        st = s["kommun_andel_65plus"]
+        comp = p.phrase("kommun_andel_65plus", "lan")
+        out.append(f"I {p.kommun_label} är {st.formatted()} av invånarna 65 år eller äldre"
+                   + (f", {comp}." if comp else ".") + " Uppgiften för själva tätorten saknas i datakopian.")
+    return " ".join(out)
+
+
+def _summary_arbete(p: "Profile") -> str:
+    s = p.stats
+    out: list[str] = []
+    if "medianinkomst" in s:
+        st = s["medianinkomst"]
+        comp = p.phrase("medianinkomst", "lan")
+        out.append(f"Medianinkomsten i {p.kommun_label} var {st.formatted()} år {st.source.ref}"
+                   + (f", {comp}." if comp else "."))
+    if "andel_eftergymnasial" in s:
+        st = s["andel_eftergymnasial"]
+        comp = p.phrase("andel_eftergymnasial", "lan")
+        out.append(f"{st.formatted()} av kommunens 25–64-åringar har eftergymnasial utbildning"
+                   + (f", {comp}." if comp else "."))
+    if "sysselsattningsgrad" in s:
+        st = s["sysselsattningsgrad"]
+        out.append(f"Sysselsättningsgraden bland 20–64-åringar var {st.formatted()} "
+                   f"({p.lan_name}: {st.formatted('lan')}).")
+    if out:
+        out.append("SCB redovisar inte inkomst, utbildning och sysselsättning per tätort; uppgifterna gäller hela kommunen.")
+    return " ".join(out)
+
+
+def _summary_lage(p: "Profile") -> str:
+    s = p.stats
+    out: list[str] = []
+    for r in p.larger_towns.itertuples():
+        out.append(f"Närmaste tätort med minst {T.fmt_number(r.threshold)} invånare är {r.tatort_name} "
+                   f"({r.kommun_name} kommun), {T.fmt_number(r.distance_km, 1)} km fågelvägen.")
+    if "tatorter_10km" in s:
+        n = int(s["tatorter_10km"].value)
+        names = p.nearby[p.nearby["distance_km"] <= 10]["tatort_name"].tolist()
+        if n:
+            out.append(f"Inom 10 km finns {n} andra tätorter: {T.join_sv(names)}.")
+        else:
+            out.append("Det finns ingen annan tätort inom 10 km.")
+    phrase = p.phrase("avstand_10k", "peers_median")
+    if phrase:
+        out.append(f"Avståndet till en större tätort är {phrase}.")
+    return " ".join(out)
+
+
+def _summary_liknande(p: "Profile") -> str:
+    s = p.stats
+    n = len(p.peers) - (0 if p.peers.loc[p.peers["is_ort"], "population"].between(p.peer_min, p.peer_max).all() else 1)
+    out = [f"Liknande orter är här de {n} tätorterna i {p.lan_name} med {T.fmt_number(p.peer_min)}–"
+           f"{T.fmt_number(p.peer_max)} invånare, samma storleksgräns som Region Skåne använder."]
+    for key, what in (("folkmangd", "folkmängd"), ("tathet", "befolkningstäthet"), ("avstand_10k", "avstånd till en tätort med minst 10 000 invånare")):
+        st = s.get(key)
+        if st and st.rank:
+            out.append(f"Efter {what} hamnar {p.ort.name} på plats {st.rank[0]} av {st.rank[1]} (1 = högst).")
+    return " ".join(out)
+
+
+# -- discussion prompts (for the stormöte) -----------------------------------------------------
+
+
+def prompts(p: "Profile", section: str) -> list[str]:
+    """1–3 questions for the working group, each opening with a fact from the profile."""
+    s, o = p.stats, p.ort
+    out: list[str] = []
+    if section == "oversikt":
+        out.append(f"{o.name} har {T.fmt_number(o.population)} invånare och är nummer {s['folkmangd'].rank[0]} av "
+                   f"{s['folkmangd'].rank[1]} liknande orter i {p.lan_name}. Vad gör {o.name} till en plats där "
+                   "människor vill bo — och vad saknas?")
+    elif section == "befolkning":
+        st = s.get("kommun_forandring_10")
+        if st and not T.is_missing(st.values["kommun"]) and not T.is_missing(st.values["lan"]):
+            k, l = st.values["kommun"], st.values["lan"]
+            rel = "mindre än" if k < l else ("mer än" if k > l else "lika mycket som")
+            out.append(f"Befolkningen i {p.kommun_label} {_sign_word(k, 'växte', 'minskade')} med "
+                       f"{_change(k)} 2010–2020, {rel} i {p.lan_name} ({T.fmt_value(l, st.unit)}). "
+                       f"Vad skulle få fler att flytta till, eller stanna i, {o.name}?")
+        if "flyttnetto_per_1000" in s:
+            m = s["flyttnetto_per_1000"]
+            out.append(f"Flyttnettot i kommunen var {m.formatted()}. Vilka flyttar hit och härifrån, och varför?")
+    elif section == "alder":
+        for key, what in (("andel_65plus", "invånare som är 65 år eller äldre"), ("andel_0_19", "barn och unga 0–19 år")):
+            phrase = p.phrase(key, "lan")
+            if phrase:
+                need = "service, omsorg och boende" if key == "andel_65plus" else "skola, förskola och fritid"
+                out.append(f"Andelen {what} är {phrase}. Vad betyder det för {need} i {o.name}?")
+        if not out and "kommun_andel_65plus" in s:
+            phrase = p.phrase("kommun_andel_65plus", "lan")
+            if phrase:
+                out.append(f"I kommunen är andelen 65 år och äldre {phrase}. Hur ser det ut i {o.name}?")
+    elif section == "arbete":
+        phrase = p.phrase("medianinkomst", "lan")
+        if phrase:
+            out.append(f"Medianinkomsten i {p.kommun_label} är {phrase}. Vilka jobb finns i och nära {o.name}, "
+                       "och hur tar man sig dit?")
+    elif section == "lage":
+        ten = p.larger_towns[p.larger_towns["threshold"] == 10_000]
+        if len(ten):
+            r = ten.iloc[0]
+            out.append(f"Närmaste tätort med minst 10 000 invånare är {r['tatort_name']}, "
+                       f"{T.fmt_number(r['distance_km'], 1)} km fågelvägen. Hur når invånarna arbete, skola och "
+                       "service — med och utan bil?")
+        if "tatorter_10km" in s:
+            n = int(s["tatorter_10km"].value)
+            out.append(f"Inom 10 km finns {n} andra tätorter. Vad kan {o.name} göra tillsammans med grannorterna?")
+    elif section == "liknande":
+        out.append(f"Bland de liknande orterna i {p.lan_name}: vilka vore intressanta att lära av, och varför?")
+    return [_tidy(q) for q in out[:3]]

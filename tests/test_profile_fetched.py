@@ -1,0 +1,146 @@
+"""Profiles built from a snapshot refreshed against the local PxWeb server (issue: data layer → profile)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ortsprofil import charts, indicators as ind, profile
+from ortsprofil import text as T
+from ortsprofil.localities import Registry
+from ortsprofil.snapshot import Snapshot
+
+
+@pytest.fixture(scope="module")
+def pf(fetched_snapshot):
+    return profile.build("Glimåkra", reg=Registry(fetched_snapshot))
+
+
+def test_fetched_indicators_appear_with_sources(pf):
+    for key in ("andel_65plus", "andel_0_19", "kommun_andel_65plus", "fodda_per_1000", "medianinkomst",
+                "andel_eftergymnasial", "sysselsattningsgrad", "kommun_forandring_1"):
+        assert key in pf.stats, key
+        s = pf[key]
+        assert s.source.origin == "fetched" and s.source.fetched_at
+        assert "hämtad" in s.source.text()
+    assert pf.missing == []
+    assert "Alla mått" in str(pf.missing_note())
+
+
+def test_age_share_matches_table(pf, fetched_snapshot):
+    t = fetched_snapshot.read("tatort_alder")
+    g = t[(t["region_code"] == "1256TB102") & (t["kon"] == "") & (t["year"] == 2020)].set_index("alder")["value"]
+    assert pf["andel_65plus"].value == pytest.approx(100 * g["65+"] / g[""])
+    assert pf["andel_65plus"].source.ref == "2020-12-31"
+    k = fetched_snapshot.read("kommun_alder_kon")
+    k = k[(k["region_code"] == "12") & (k["year"] == 2020)]
+    old = k[k["alder"].map(lambda a: int(a.rstrip("+")) >= 65)]["value"].sum()
+    assert pf["andel_65plus"].values["lan"] == pytest.approx(100 * old / k["value"].sum())
+    assert pf["andel_65plus"].rank[1] == 124
+    assert pf.age_table.loc["65+", "ort"] == pytest.approx(pf["andel_65plus"].value)
+
+
+def test_median_income_is_the_recorded_riket_value_where_recorded(pf, fetched_snapshot):
+    inc = fetched_snapshot.read("kommun_inkomst")
+    latest = inc["year"].max()
+    assert pf["medianinkomst"].values["riket"] == inc[(inc["region_code"] == "00") & (inc["year"] == latest)]["value"].item()
+    assert pf["medianinkomst"].unit == "tkr"
+
+
+def test_suppressed_value_shows_uppgift_saknas(fetched_snapshot):
+    """A '..' cell for the locality's age band → 'uppgift saknas', never 0."""
+    data = ind.Data(tatorter=Registry(fetched_snapshot).frame.reset_index(drop=True),
+                    kommun_folkmangd=fetched_snapshot.read("kommun_folkmangd"), snapshot=fetched_snapshot)
+    t = fetched_snapshot.read("tatort_alder")
+    mask = (t["region_code"] == "1256TB102") & (t["alder"] == "65+") & (t["kon"] == "")
+    t.loc[mask, "value"] = np.nan
+    t.loc[mask, "status"] = ".."
+    data.extra["tatort_alder"] = t
+    reg = Registry(fetched_snapshot)
+    reg._indicator_data = data
+    p = profile.build("Glimåkra", reg=reg)
+    s = p["andel_65plus"]
+    assert np.isnan(s.value)
+    assert s.status == ".." and s.formatted() == "uppgift saknas (sekretess eller noll)"
+    assert "0,0" not in s.formatted() and s.formatted() != "0"
+    row = p.comparison("alder").frame.set_index("Mått").loc["Andel 65 år och äldre"]
+    assert row["Glimåkra"].startswith("uppgift saknas")
+
+
+def test_small_numbers_are_flagged():
+    s = profile.Stat("x", "X", "procent", "alder", "tatort", {"ort": 20.0}, profile.Source("t", "r"), base=40)
+    assert any("färre än 50" in c for c in profile.caveats_for(s))
+    c = profile.Stat("y", "Y", "personer", "befolkning", "tatort", {"ort": 7.0}, profile.Source("t", "r"))
+    assert any("under 10" in c for c in profile.caveats_for(c))
+    big = profile.Stat("z", "Z", "personer", "befolkning", "tatort", {"ort": 700.0}, profile.Source("t", "r"), base=700)
+    assert profile.caveats_for(big) == []
+    ch = profile.Stat("kommun_forandring_1", "Ä", "personer", "befolkning", "kommun", {"kommun": 4.0},
+                      profile.Source("t", "r"))
+    noisy = pd.Series([4.0])
+    noisy.attrs["year"] = 2025
+    assert any("slumpbrus" in c for c in profile.caveats_for(ch, noisy))
+    noisy.attrs["year"] = 2024
+    assert profile.caveats_for(ch, noisy) == []
+
+
+def test_reservations_explain_noise_and_suppression(pf):
+    txt = str(pf.reservations())
+    assert "2025" in txt and "slumpmässigt brus" in txt
+    assert "Uppgift saknas" in txt and "aldrig som 0" in txt
+
+
+def test_prompts_state_only_profile_facts(pf):
+    for section in ("oversikt", "befolkning", "alder", "arbete", "lage", "liknande"):
+        for q in profile.Profile.prompts(pf, section).__str__().splitlines()[1:]:
+            assert q.endswith("?")
+    q = str(pf.prompts("alder"))
+    phrase = pf.phrase("andel_65plus", "lan")
+    assert phrase and phrase in q
+    lage = str(pf.prompts("lage"))
+    r = pf.larger_towns.iloc[0]
+    assert r["tatort_name"] in lage and T.fmt_number(r["distance_km"], 1) in lage
+
+
+def test_age_and_comparison_charts(pf):
+    ax = charts.age_structure(pf)
+    labels = [c.get_label() for c in ax.containers]
+    assert labels == ["Glimåkra", "Östra Göinge kommun", "Skåne län", "Riket"]
+    assert len(ax.patches) == 12  # 3 bands × 4 areas
+    ax = charts.comparison_bars(pf, "andel_65plus")
+    assert len(ax.patches) == 5
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "Glimåkra"
+    ax = charts.comparison_bars(pf, "medianinkomst")
+    assert len(ax.patches) == 3
+
+
+def test_fetched_compute_functions_on_tiny_frames():
+    tat = pd.DataFrame({"region_code": ["T1"] * 4, "region_name": ["t"] * 4, "level": ["tatort"] * 4,
+                        "year": [2020] * 4, "ref_date": ["x"] * 4, "variable": ["folkmangd"] * 4,
+                        "alder": ["0-19", "20-64", "65+", ""], "kon": [""] * 4, "value": [20.0, 50.0, 30.0, 100.0],
+                        "unit": ["personer"] * 4, "source": ["t"] * 4})
+    kom = pd.DataFrame({"region_code": ["1272"] * 6, "region_name": ["k"] * 6, "level": ["kommun"] * 6,
+                        "year": [2020] * 6, "ref_date": ["x"] * 6, "variable": ["folkmangd"] * 6,
+                        "alder": ["5", "5", "30", "30", "70", "100+"], "kon": ["män", "kvinnor"] * 3,
+                        "value": [10.0, 10.0, 30.0, 30.0, 15.0, 5.0], "unit": ["personer"] * 6, "source": ["t"] * 6})
+    ev = pd.DataFrame({"region_code": ["1272", "1272"], "region_name": ["k"] * 2, "level": ["kommun"] * 2,
+                       "year": [2020, 2020], "ref_date": ["x"] * 2, "variable": ["fodda", "flyttnetto"],
+                       "value": [5.0, -2.0], "unit": ["personer"] * 2, "source": ["t"] * 2})
+    inc = pd.DataFrame({"region_code": ["1272", "1272"], "region_name": ["k"] * 2, "level": ["kommun"] * 2,
+                        "year": [2019, 2020], "ref_date": ["x"] * 2, "variable": ["medianinkomst"] * 2,
+                        "value": [250.0, 260.5], "unit": ["tkr"] * 2, "source": ["t"] * 2})
+    edu = pd.DataFrame({"region_code": ["1272"] * 3, "region_name": ["k"] * 3, "level": ["kommun"] * 3,
+                        "year": [2020] * 3, "ref_date": ["x"] * 3,
+                        "variable": ["utb_eftergymnasial", "utb_gymnasial", "utb_forgymnasial"],
+                        "value": [30.0, 50.0, 20.0], "unit": ["personer"] * 3, "source": ["t"] * 3})
+    from ortsprofil.snapshot import coerce_tidy
+
+    data = ind.Data(tatorter=pd.DataFrame(), kommun_folkmangd=pd.DataFrame(),
+                    extra={"tatort_alder": coerce_tidy(tat), "kommun_alder_kon": coerce_tidy(kom),
+                           "kommun_forandringar": coerce_tidy(ev), "kommun_inkomst": coerce_tidy(inc),
+                           "kommun_utbildning": coerce_tidy(edu)})
+    assert ind.age_share("65+")(data)["T1"] == pytest.approx(30.0)
+    assert ind.age_share("65+").aggregate(data)["1272"] == pytest.approx(20.0)
+    assert ind.kommun_age_share("0-19")(data)["1272"] == pytest.approx(20.0)
+    assert ind.events_per_1000("fodda")(data)["1272"] == pytest.approx(50.0)  # 5 of 100
+    assert ind.events_per_1000("flyttnetto")(data)["1272"] == pytest.approx(-20.0)
+    assert ind.median_income(data)["1272"] == 260.5
+    assert ind.post_secondary_share(data)["1272"] == pytest.approx(30.0)
