@@ -58,6 +58,13 @@ class Source:
     fetched_at: str | None = None
     origin: str = "bundled"
 
+    def short(self) -> str:
+        """"MI0810 LandarealTatortN, 2020" — for tight table cells."""
+        table = self.table.removeprefix("SCB ").split(";")[0].split(" (")[0].strip()
+        years = list(dict.fromkeys(re.findall(r"(?<!\d)(\d{4})(?!\d)", self.ref)))
+        when = "–".join(years[:1] + years[-1:]) if len(years) > 1 else (years[0] if years else self.ref)
+        return f"{table}, {when}"
+
     def text(self) -> str:
         out = f"{self.table}, {self.ref}"
         if self.fetched_at:
@@ -126,7 +133,7 @@ class Table(HtmlBlock):
         self.raw = raw if raw is not None else frame
         self.caption = caption
         self.source = source
-        body = frame.to_html(index=False, escape=True, border=0, classes="op-table", na_rep=T.MISSING)
+        body = html_table(frame)
         parts = []
         if caption:
             parts.append(f'<p class="op-caption"><strong>{html.escape(caption)}</strong></p>')
@@ -137,6 +144,28 @@ class Table(HtmlBlock):
             parts.append(f'<p class="op-source">Källa: {html.escape(source)}</p>')
         plain = (caption + "\n" if caption else "") + frame.to_string(index=False)
         super().__init__('<div class="op-tablewrap">' + "".join(parts) + "</div>", plain)
+
+
+_NUMERIC = re.compile(r"^[−+\-]?[\d\s\xa0]+([,.]\d+)?(\xa0?(%|ha|km|tkr|kr|inv\./km²|per.*))?$|^–$")
+
+
+def html_table(frame: pd.DataFrame) -> str:
+    """A plain HTML table; columns whose cells are all numbers are right-aligned (class "num")."""
+    numeric = [
+        bool(len(frame)) and all(_NUMERIC.match(str(v).strip()) or str(v).startswith("uppgift saknas")
+                                 for v in frame[c])
+        for c in frame.columns
+    ]
+    head = "".join(f'<th class="{"num" if n else "txt"}">{html.escape(str(c))}</th>'
+                   for c, n in zip(frame.columns, numeric))
+    rows = []
+    for rec in frame.itertuples(index=False):
+        cells = "".join(
+            f'<td class="{"num" if n else "txt"}">{html.escape(T.MISSING if T.is_missing(v) else str(v))}</td>'
+            for v, n in zip(rec, numeric))
+        ort = ' class="op-ort"' if any(str(v).startswith("▶") for v in rec) else ""
+        rows.append(f"<tr{ort}>{cells}</tr>")
+    return f'<table class="op-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
 def markdown_block(text: str, css: str = "op-text") -> HtmlBlock:
@@ -241,7 +270,7 @@ class Profile:
                 "Mått": label,
                 "Värde": s.formatted(),
                 "Jämfört med": comparison_words(self, s),
-                "Källa": f"{s.source.table.removeprefix('SCB ')}, {s.source.ref}",
+                "Källa (SCB)": s.source.short(),
             })
             raw.append({"key": key, **s.values})
         return Table(pd.DataFrame(rows), caption=f"{self.ort.name} i siffror",

@@ -197,7 +197,8 @@ def to_html(nb: nbformat.NotebookNode, title: str, footer: str = "") -> str:
             "ortsprofil_footer": footer,
         },
     )
-    return body
+    # The first section starts on the cover page; every later section on a new page in print.
+    return body.replace("<h2 id=", '<h2 class="op-first" id=', 1)
 
 
 def to_pdf(html_path: Path, pdf_path: Path) -> Path:

@@ -1,0 +1,96 @@
+"""The stormöte briefing: A4 PDF (WeasyPrint) and a real-browser check of the HTML (Chromium)."""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from ortsprofil import report
+from ortsprofil.profile import SECTIONS
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def glimakra(tmp_path_factory):
+    return report.build_report("Glimåkra", pdf=True, reports_dir=tmp_path_factory.mktemp("reports"))
+
+
+def test_pdf_is_a4_with_expected_text(glimakra):
+    from pypdf import PdfReader
+
+    pdf = PdfReader(str(glimakra.pdf))
+    n = len(pdf.pages)
+    # One page for cover + Översikt, then every section starts on a new page: at least 6, and a
+    # briefing short enough to print (± the local-knowledge boxes that may spill over).
+    assert 6 <= n <= 16, n
+    for page in pdf.pages:
+        w, h = float(page.mediabox.width), float(page.mediabox.height)
+        assert abs(w - 595.3) < 2 and abs(h - 841.9) < 2  # A4 in points
+    text = "\n".join(p.extract_text() for p in pdf.pages)
+    flat = re.sub(r"\s+", " ", text.replace("\xa0", " "))
+    assert "Glimåkra" in flat
+    assert "1 550" in flat  # Swedish thousands separator
+    for heading in SECTIONS.values():
+        assert heading in flat, heading
+    # Footer: the locality's name and page numbers on every page.
+    assert f"Sida 1 av {n}" in flat and f"Sida {n} av {n}" in flat
+    first = re.sub(r"\s+", " ", pdf.pages[0].extract_text())
+    assert "Ortsprofil: Glimåkra" in first and "Underlag inför stormöte" in first.replace("UNDERLAG INFÖR STORMÖTE", "Underlag inför stormöte")
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) saknas")
+def test_pdftotext_agrees(glimakra):
+    out = subprocess.run(["pdftotext", "-layout", str(glimakra.pdf), "-"], capture_output=True, text=True).stdout
+    assert "Glimåkra" in out and "Källor och förbehåll" in out
+
+
+def test_html_has_no_code_and_prompts(glimakra):
+    html = glimakra.html.read_text(encoding="utf-8")
+    assert "jp-CodeMirrorEditor" not in html and "In&nbsp;[" not in html
+    assert html.count('class="op-local"') >= 5  # a "Lokal kunskap" box per section
+    assert 'class="op-prompts"' in html
+    assert "@page" in html and "size: A4" in html
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+@pytest.mark.skipif(_chromium() is None, reason="Chromium finns inte på maskinen (apt-get install chromium)")
+def test_report_in_real_browser(glimakra, tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright (Python) saknas")
+    console_errors, failed = [], []
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=_chromium(),
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 1400})
+            page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: console_errors.append(str(e)))
+            page.on("requestfailed", lambda r: failed.append(r.url))
+            page.goto(glimakra.html.as_uri(), wait_until="load")
+            assert page.title() == "Ortsprofil: Glimåkra"
+            assert page.locator("h1").first.is_visible()
+            assert "Glimåkra" in page.locator("h1").first.inner_text()
+            box = page.locator("table.op-table").first
+            assert box.is_visible() and "1 550" in box.inner_text().replace("\xa0", " ")
+            broken = page.evaluate(
+                "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).length")
+            assert page.evaluate("document.images.length") >= 5
+            assert broken == 0
+            shot = tmp_path / "glimakra.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 50_000
+        finally:
+            browser.close()
+    assert console_errors == []
+    assert failed == []
