@@ -279,3 +279,29 @@ def age_structure(p, ax: Axes | None = None) -> Axes:
     _title(ax, f"Åldersfördelning {a.attrs.get('year', '')}")
     source_line(ax, "; ".join(sorted({s.source.text() for s in p.section("alder")})) or "SCB")
     return ax
+
+
+def screening_histogram(s, column: str = "population", ax: Axes | None = None) -> Axes:
+    """Distribution of one key figure over all candidates, with the pilot localities marked."""
+    ax = _ax(ax, figsize=(8, 3))
+    labels = {"population": "Folkmängd 2020", "avstand_stad": "Avstånd till närmaste stad (km)",
+              "avstand_10k": "Avstånd till tätort med minst 10 000 invånare (km)",
+              "density": "Invånare per km²", "tatorter_10km": "Andra tätorter inom 10 km"}
+    f = s.frame
+    cands = f.loc[f["kandidat"], column].dropna()
+    others = f.loc[~f["kandidat"], column].dropna()
+    bins = np.histogram_bin_edges(pd.concat([cands, others]), bins=25)
+    ax.hist(others, bins=bins, color="#cccccc", label=f"Övriga ({len(others)})", gid="others")
+    ax.hist(cands, bins=bins, color=PALETTE["kommun"], label=f"Kandidater ({len(cands)})", gid="candidates")
+    for r in f[f["pilot"]].itertuples():
+        v = getattr(r, column)
+        ax.axvline(v, color=PALETTE["ort"], lw=2, gid="pilot")
+        ax.annotate(r.tatort_name, (v, ax.get_ylim()[1] * 0.92), xytext=(3, 0), textcoords="offset points",
+                    color=PALETTE["ort"], fontsize=9, fontweight="bold")
+    ax.set_xlabel(labels.get(column, column))
+    ax.set_ylabel("Antal tätorter")
+    thousands(ax.xaxis)
+    ax.legend(fontsize=8, frameon=False)
+    _title(ax, f"{labels.get(column, column)}: var pilotorterna ligger")
+    source_line(ax, "SCB MI0810 tätorter 2020; avstånd fågelvägen")
+    return ax

@@ -88,6 +88,41 @@ def cmd_rapport(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_jamfor(args: argparse.Namespace) -> int:
+    from .report import build_comparison
+
+    _say(f"Jämför tätorterna i län {args.lan} ({args.min}–{args.max} invånare) …")
+    r = build_comparison(args.lan, args.min, args.max, args.stad_inv, args.stad_km, args.service_km,
+                         args.kommuner or "")
+    _say(f"Klart: {r.rows} tätorter, {r.candidates} kandidater. Excel: {r.xlsx}")
+    print(r.html)
+    return EXIT_OK
+
+
+def cmd_alla(args: argparse.Namespace) -> int:
+    import os
+
+    from tqdm import tqdm
+
+    from .report import build_all, select
+
+    codes = select(args.lan, args.min, args.max)
+    workers = args.j or os.cpu_count() or 1
+    _say(f"Bygger {len(codes)} ortsprofiler i län {args.lan} ({args.min}–{args.max} invånare) "
+         f"med {workers} processer …")
+
+    def bar(it, total):
+        return tqdm(it, total=total, desc="Orter", unit="ort", file=sys.stderr, disable=not sys.stderr.isatty())
+
+    res = build_all(args.lan, args.min, args.max, workers=workers, force=args.tvinga, pdf=args.pdf,
+                    progress=bar)
+    _say(f"Byggda: {len(res.built)}, oförändrade (hoppades över): {len(res.skipped)}, misslyckade: {len(res.failed)}.")
+    for label, message in res.failed:
+        _say(f"  misslyckades: {label}: {message}")
+    print(res.index)
+    return EXIT_OK if res.ok else EXIT_FAIL
+
+
 def cmd_orter(args: argparse.Namespace) -> int:
     from .localities import registry
     from .text import fmt_number
@@ -203,6 +238,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max", type=_nonneg_int, default=4000, help="liknande orter: största invånarantal (4000)")
     p.add_argument("--pdf", action="store_true", help="skriv också en PDF i A4")
     p.set_defaults(func=cmd_rapport)
+
+    p = sub.add_parser("jamfor", help="jämför alla tätorter i ett län mot urvalskriterierna (HTML, Excel, CSV)")
+    p.add_argument("--lan", default="12", help="länskod (standard 12 = Skåne)")
+    p.add_argument("--min", type=_nonneg_int, default=400, help="minsta invånarantal (400)")
+    p.add_argument("--max", type=_nonneg_int, default=4000, help="största invånarantal (4000)")
+    p.add_argument("--stad-inv", dest="stad_inv", type=_nonneg_int, default=10_000,
+                   help="en stad har minst så många invånare (10000)")
+    p.add_argument("--stad-km", dest="stad_km", type=float, default=5.0,
+                   help="landsbygd: minst så många km till en stad (5)")
+    p.add_argument("--service-km", dest="service_km", type=float, default=15.0,
+                   help="avstånd till service: minst så många km till en stad (15)")
+    p.add_argument("--kommuner", default="", help='bara dessa kommuner, t.ex. "Bromölla,Östra Göinge"')
+    p.set_defaults(func=cmd_jamfor)
+
+    p = sub.add_parser("alla", help="bygg ortsprofiler för alla orter i ett storleksintervall, med indexsida")
+    p.add_argument("--lan", default="12", help="länskod (standard 12 = Skåne)")
+    p.add_argument("--min", type=_nonneg_int, default=400, help="minsta invånarantal (400)")
+    p.add_argument("--max", type=_nonneg_int, default=4000, help="största invånarantal (4000)")
+    p.add_argument("-j", type=_nonneg_int, default=0, metavar="PROCESSER", help="antal processer (standard: antal kärnor)")
+    p.add_argument("--tvinga", "--force", dest="tvinga", action="store_true", help="bygg om även oförändrade profiler")
+    p.add_argument("--pdf", action="store_true", help="skriv också PDF för varje ort")
+    p.set_defaults(func=cmd_alla)
 
     p = sub.add_parser("orter", help="sök tätorter på namn eller kommun")
     p.add_argument("sokord", nargs="?", default="", metavar="SÖKORD", help="del av namnet (å/ä/ö valfria)")

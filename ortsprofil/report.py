@@ -8,9 +8,11 @@ finished files into ``reports/<slug>/``. A name can never write outside ``report
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -96,6 +98,10 @@ def _kernel_manager_class():
             env = dict(kw.get("env") or os.environ)
             env.pop("MPLBACKEND", None)
             kw["env"] = env
+            # The kernel process's own log (not the notebook's output) would only clutter the
+            # terminal — e.g. ipykernel's "KeyboardInterrupt caught in kernel" at pool shutdown.
+            kw.setdefault("stdout", subprocess.DEVNULL)
+            kw.setdefault("stderr", subprocess.DEVNULL)
             return await super()._async_launch_kernel(kernel_cmd, **kw)
 
         def cleanup_resources(self, restart: bool = False) -> None:
@@ -224,6 +230,42 @@ def _place(tmp: Path, target: Path) -> None:
         os.replace(item, target / item.name)
 
 
+def _staged(base: Path, slug: str):
+    """A temporary folder inside ``base``; removed afterwards whatever happens."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def cm():
+        base.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{slug}.", dir=base))
+        try:
+            yield tmp
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    return cm()
+
+
+def _write_json(path: Path, data: dict) -> None:
+    from .snapshot import atomic_write_bytes
+
+    atomic_write_bytes(path, (json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8"))
+
+
+def key_figures(loc: Locality, lan: str, lo: int, hi: int) -> dict:
+    """The figures the index page lists for a built profile (from the same Profile as the report)."""
+    from .profile import build
+
+    p = build(loc.code, lan=lan, peer_min=lo, peer_max=hi)
+    get = lambda k: (p[k].value if k in p else None)  # noqa: E731
+    return {
+        "code": loc.code, "name": loc.name, "kommun": loc.kommun_name, "lan": p.lan_name,
+        "population": loc.population, "land_area_ha": loc.land_area_ha, "density": get("tathet"),
+        "avstand_10k": get("avstand_10k"), "andel_65plus": get("andel_65plus"),
+        "peer_rank": list(p["folkmangd"].rank) if p["folkmangd"].rank else None,
+    }
+
+
 def build_report(
     ort: str,
     lan: str | None = None,
@@ -264,27 +306,21 @@ def build_report(
     base = (reports_dir or config.REPORTS_DIR).resolve()
     target = safe_folder(base, loc.slug)
     source = notebook or (config.NOTEBOOKS_DIR / PROFILE_NOTEBOOK)
-    base.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{loc.slug}.", dir=base))
-    try:
-        out_nb = tmp / PROFILE_NOTEBOOK
-        nb = execute_notebook(
-            source,
-            out_nb,
-            {"ort": loc.code, "lan": lan, "peer_min": lo, "peer_max": hi},
-        )
+    with _staged(base, loc.slug) as tmp:
+        nb = execute_notebook(source, tmp / PROFILE_NOTEBOOK,
+                              {"ort": loc.code, "lan": lan, "peer_min": lo, "peer_max": hi})
         footer = (
             f"Ortsprofil för {loc.name} ({loc.kommun_name} kommun). Källa: Statistiska centralbyrån "
             "(SCB), fri data (CC0). Sammanställd med ortsprofil."
         )
-        html_text = to_html(nb, title=f"Ortsprofil: {loc.name}", footer=footer)
         html_path = tmp / "ortsprofil.html"
-        html_path.write_text(html_text, encoding="utf-8")
+        html_path.write_text(to_html(nb, title=f"Ortsprofil: {loc.name}", footer=footer), encoding="utf-8")
         if pdf:
             to_pdf(html_path, tmp / "ortsprofil.pdf")
+        meta = {**key_figures(loc, lan, lo, hi), "built": _now(), "params": {"lan": lan, "peer_min": lo, "peer_max": hi},
+                "pdf": pdf}
+        _write_json(tmp / "meta.json", meta)
         _place(tmp, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return ReportResult(
         locality=loc,
         folder=target,
@@ -292,3 +328,283 @@ def build_report(
         html=target / "ortsprofil.html",
         pdf=(target / "ortsprofil.pdf") if pdf else None,
     )
+
+
+def _now() -> str:
+    from .snapshot import now_iso
+
+    return now_iso()
+
+
+# -- the comparison (Region Skåne) -------------------------------------------------------------
+
+COMPARISON_NOTEBOOK = "jamforelse.ipynb"
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    folder: Path
+    html: Path
+    xlsx: Path
+    csv: Path
+    rows: int
+    candidates: int
+
+
+def build_comparison(lan: str = "12", min_inv: int | str = 400, max_inv: int | str = 4000,
+                     stad_inv: int | str = 10_000, stad_km: float | str = 5.0, service_km: float | str = 15.0,
+                     kommuner: str = "", *, reports_dir: Path | None = None) -> ComparisonResult:
+    """Run ``notebooks/jamforelse.ipynb`` and write HTML, Excel and CSV to ``reports/jamforelse/``.
+
+    The parameters are validated first (typed errors, nothing written). The Excel and CSV hold the
+    same rows, in the same order, as the HTML table.
+    """
+    from . import screening
+
+    s = screening.run(lan, min_inv, max_inv, stad_inv, stad_km, service_km, kommuner)
+    r = s.rules
+    base = (reports_dir or config.REPORTS_DIR).resolve()
+    target = safe_folder(base, "jamforelse")
+    with _staged(base, "jamforelse") as tmp:
+        nb = execute_notebook(config.NOTEBOOKS_DIR / COMPARISON_NOTEBOOK, tmp / COMPARISON_NOTEBOOK, {
+            "lan": r.lan, "min_inv": r.min_inv, "max_inv": r.max_inv, "stad_inv": r.stad_inv,
+            "stad_km": r.stad_km, "service_km": r.service_km, "kommuner": ",".join(r.kommuner)})
+        html_path = tmp / "jamforelse.html"
+        html_path.write_text(to_html(nb, title=f"Jämförelse av tätorter i {s.lan_name}",
+                                     footer="Källa: Statistiska centralbyrån (SCB), fri data (CC0). Sammanställd med ortsprofil."),
+                             encoding="utf-8")
+        screening.export(s.frame, tmp, s.sources())
+        _place(tmp, target)
+    write_index(base)
+    return ComparisonResult(target, target / "jamforelse.html", target / "jamforelse.xlsx", target / "jamforelse.csv",
+                            len(s.frame), int(s.frame["kandidat"].sum()))
+
+
+# -- batch --------------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    """What ``build_all`` did: built, skipped (unchanged) and failed localities."""
+
+    built: list[str]
+    skipped: list[str]
+    failed: list[tuple[str, str]]
+    index: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def fingerprint(params: dict, notebook: Path | None = None) -> str:
+    """Hash of everything a profile depends on: snapshot manifest, notebook, package code, params."""
+    import hashlib
+
+    from . import __version__
+
+    h = hashlib.sha256()
+    manifest = config.SNAPSHOT_DIR / "manifest.json"
+    h.update(manifest.read_bytes() if manifest.exists() else b"")
+    h.update((notebook or config.NOTEBOOKS_DIR / PROFILE_NOTEBOOK).read_bytes())
+    h.update(__version__.encode())
+    pkg = Path(__file__).resolve().parent
+    for f in sorted(list(pkg.glob("*.py")) + list(pkg.glob("templates/*/*"))):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    h.update(json.dumps(params, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def _build_one(code: str, lan: str, lo: int, hi: int, pdf: bool, base: str, force: bool) -> tuple[str, str, str]:
+    """Worker: build one profile unless its inputs are unchanged. Returns (status, label, message)."""
+    from .errors import OrtsprofilError
+
+    label = code
+    try:
+        loc = registry().find(code)
+        label = loc.label
+        target = safe_folder(Path(base), loc.slug)
+        fp = fingerprint({"code": loc.code, "lan": lan, "min": lo, "max": hi, "pdf": pdf})
+        stamp = target / ".inputs.json"
+        if not force and stamp.exists() and (target / "ortsprofil.html").exists():
+            if json.loads(stamp.read_text(encoding="utf-8")).get("fingerprint") == fp:
+                return "skipped", label, ""
+        build_report(loc.code, lan=lan, peer_min=lo, peer_max=hi, pdf=pdf, reports_dir=Path(base))
+        _write_json(stamp, {"fingerprint": fp, "built": _now()})
+        return "built", label, ""
+    except OrtsprofilError as exc:
+        return "failed", label, str(exc)
+    except Exception as exc:  # noqa: BLE001 - one locality's crash must not stop the batch; it is reported
+        return "failed", label, f"{type(exc).__name__}: {exc}"
+
+
+def select(lan: str = "12", peer_min: int = config.PEER_MIN, peer_max: int = config.PEER_MAX) -> list[str]:
+    """Codes of the tätorter in ``lan`` with peer_min ≤ folkmängd ≤ peer_max, largest first."""
+    lo, hi = _validate_band(peer_min, peer_max)
+    hits = registry().search("", lan=str(lan).zfill(2))
+    return hits[hits["population"].between(lo, hi)]["tatort_code"].tolist()
+
+
+def build_all(lan: str = "12", peer_min: int | str = config.PEER_MIN, peer_max: int | str = config.PEER_MAX,
+              *, workers: int | None = None, force: bool = False, pdf: bool = False,
+              codes: list[str] | None = None, reports_dir: Path | None = None, progress=None) -> BatchResult:
+    """Build the profile of every matching locality in parallel and write ``reports/index.html``.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Process pool size (default: the number of cores).
+    force : bool
+        Rebuild even profiles whose inputs (snapshot, notebook, package, parameters) are unchanged.
+    codes : list of str, optional
+        Explicit localities (names or codes) instead of the population band.
+    progress : callable, optional
+        Wraps an iterable of completed futures (e.g. ``tqdm`` with ``total``).
+    """
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    lo, hi = _validate_band(peer_min, peer_max)
+    lan = str(lan).strip().zfill(2)
+    todo = list(codes) if codes is not None else select(lan, lo, hi)
+    base = (reports_dir or config.REPORTS_DIR).resolve()
+    base.mkdir(parents=True, exist_ok=True)
+    workers = max(1, int(workers or os.cpu_count() or 1))
+    result = BatchResult([], [], [])
+    args = [(c, lan, lo, hi, pdf, str(base), force) for c in todo]
+    if workers == 1:
+        outcomes = (_build_one(*a) for a in args)
+        outcomes = progress(outcomes, total=len(args)) if progress else outcomes
+    else:
+        import multiprocessing
+
+        # "spawn", not fork: the parent may hold threads (kernel clients, servers) whose locks a
+        # forked child would inherit in a locked state and wait on forever.
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        futures = [pool.submit(_build_one, *a) for a in args]
+        done = as_completed(futures)
+        outcomes = (f.result() for f in (progress(done, total=len(futures)) if progress else done))
+    try:
+        for status, label, message in outcomes:
+            if status == "built":
+                result.built.append(label)
+            elif status == "skipped":
+                result.skipped.append(label)
+            else:
+                result.failed.append((label, message))
+    finally:
+        if workers > 1:
+            pool.shutdown(cancel_futures=True)
+    result.index = write_index(base)
+    return result
+
+
+# -- index page ---------------------------------------------------------------------------------
+
+
+def write_index(base: Path | None = None) -> Path:
+    """``reports/index.html``: every built profile with key figures, sortable and filterable offline."""
+    from . import text as T
+
+    base = (base or config.REPORTS_DIR).resolve()
+    rows = []
+    for meta_path in sorted(base.glob("*/meta.json")):
+        m = json.loads(meta_path.read_text(encoding="utf-8"))
+        slug = meta_path.parent.name
+        if not (meta_path.parent / "ortsprofil.html").exists():
+            continue
+        rows.append((slug, m))
+    rows.sort(key=lambda r: -(r[1].get("population") or 0))
+
+    def td(value, text, num=True):
+        sort = "" if value is None else html_escape(str(value))
+        return f'<td class="{"num" if num else "txt"}" data-sort="{sort}">{html_escape(text)}</td>'
+
+    body = []
+    for slug, m in rows:
+        links = f'<a href="{slug}/ortsprofil.html">HTML</a>'
+        if (base / slug / "ortsprofil.pdf").exists():
+            links += f' · <a href="{slug}/ortsprofil.pdf">PDF</a>'
+        rank = m.get("peer_rank")
+        body.append(
+            "<tr>"
+            + td(m["name"], m["name"], False) + td(m["kommun"], m["kommun"], False)
+            + td(m.get("population"), T.fmt_number(m.get("population")))
+            + td(m.get("density"), T.fmt_value(m.get("density"), "per km²"))
+            + td(m.get("avstand_10k"), T.fmt_value(m.get("avstand_10k"), "km"))
+            + td(m.get("andel_65plus"), T.fmt_value(m.get("andel_65plus"), "procent"))
+            + td(rank[0] if rank else None, f"{rank[0]} av {rank[1]}" if rank else "–")
+            + td(m.get("built", ""), (m.get("built") or "")[:10], False)
+            + f'<td class="txt">{links}</td></tr>'
+        )
+    comparison = ""
+    if (base / "jamforelse" / "jamforelse.html").exists():
+        comparison = ('<p><a href="jamforelse/jamforelse.html"><strong>Jämförelse och urval av alla tätorter</strong></a>'
+                      ' · <a href="jamforelse/jamforelse.xlsx">Excel</a> · <a href="jamforelse/jamforelse.csv">CSV</a></p>')
+    page = _INDEX_TEMPLATE.format(
+        n=len(rows), rows="\n".join(body), comparison=comparison, built=T.fmt_date(_now()[:10]),
+        css=_css(),
+    )
+    path = base / "index.html"
+    from .snapshot import atomic_write_bytes
+
+    atomic_write_bytes(path, page.encode("utf-8"))
+    return path
+
+
+def html_escape(text: str) -> str:
+    import html as _html
+
+    return _html.escape(text, quote=True)
+
+
+_INDEX_TEMPLATE = """<!DOCTYPE html>
+<html lang="sv"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Ortsprofiler – översikt</title>
+<style>{css}
+input#filter {{ font: inherit; padding: .35rem .5rem; width: 100%; max-width: 24rem; margin: .5rem 0 1rem; }}
+th[data-col] {{ cursor: pointer; user-select: none; }} th[data-col]::after {{ content: " ↕"; color: #999; }}
+</style></head>
+<body lang="sv"><main class="op-report">
+<div class="op-cover"><p class="op-kicker">Lokal platsutveckling</p><h1>Ortsprofiler</h1>
+<p class="op-sub">{n} byggda profiler · uppdaterad {built} · Källa: Statistiska centralbyrån (SCB), fri data (CC0)</p></div>
+{comparison}
+<label for="filter">Filtrera på ort eller kommun:</label><br>
+<input id="filter" type="search" placeholder="t.ex. Göinge">
+<table class="op-table" id="profiler"><thead><tr>
+<th data-col="0" class="txt">Tätort</th><th data-col="1" class="txt">Kommun</th><th data-col="2" class="num">Folkmängd 2020</th>
+<th data-col="3" class="num">Inv./km²</th><th data-col="4" class="num">Till ≥ 10 000 inv.</th>
+<th data-col="5" class="num">Andel 65+</th><th data-col="6" class="num">Plats bland liknande</th>
+<th data-col="7" class="txt">Byggd</th><th class="txt">Rapport</th></tr></thead>
+<tbody>
+{rows}
+</tbody></table>
+<p class="op-source">Källor: SCB MI0810 (tätorter 2020), BE0101 (folkmängd) och, där de hämtats, fler SCB-tabeller;
+se avsnittet Källor och förbehåll i varje rapport.</p>
+</main>
+<script>
+(function () {{
+  var table = document.getElementById("profiler"), body = table.tBodies[0];
+  document.getElementById("filter").addEventListener("input", function (e) {{
+    var q = e.target.value.toLowerCase();
+    Array.prototype.forEach.call(body.rows, function (r) {{
+      r.style.display = (r.cells[0].textContent + " " + r.cells[1].textContent).toLowerCase().indexOf(q) >= 0 ? "" : "none";
+    }});
+  }});
+  Array.prototype.forEach.call(table.querySelectorAll("th[data-col]"), function (th) {{
+    th.addEventListener("click", function () {{
+      var col = +th.dataset.col, asc = th.dataset.dir !== "asc";
+      th.dataset.dir = asc ? "asc" : "desc";
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {{
+        var x = a.cells[col].dataset.sort, y = b.cells[col].dataset.sort, nx = parseFloat(x), ny = parseFloat(y);
+        var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y, "sv");
+        return asc ? c : -c;
+      }});
+      rows.forEach(function (r) {{ body.appendChild(r); }});
+    }});
+  }});
+}})();
+</script>
+</body></html>
+"""

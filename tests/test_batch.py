@@ -1,0 +1,59 @@
+"""Region Skåne: the comparison report and the batch with its index page."""
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ortsprofil import cli, report
+
+pytestmark = pytest.mark.slow
+
+
+def test_comparison_report(tmp_path):
+    r = report.build_comparison(reports_dir=tmp_path)
+    assert r.rows == 248 and r.candidates > 0
+    html = r.html.read_text(encoding="utf-8")
+    main_table = html[html.index("Alla tätorter, kandidaterna först"):]
+    main_table = main_table[: main_table.index("</table>")]
+    rows_html = re.findall(r"<tr(?: class=\"op-ort\")?><td class=\"txt\">(★ )?([^<]+)</td>", main_table)
+    names = [n for _, n in rows_html]
+    xlsx = pd.read_excel(r.xlsx, sheet_name="Urval")
+    assert names == xlsx["tätort"].tolist()  # same rows, same order as the HTML table
+    assert "★ Näsum" in html and "★ Glimåkra" in html
+    assert (tmp_path / "index.html").exists()
+
+
+def test_batch_isolates_failures_and_skips_unchanged(tmp_path):
+    codes = ["Näsum", "Glimåkra", "Finnsinte", "1256TC101"]
+    first = report.build_all(codes=codes, workers=2, reports_dir=tmp_path)
+    assert sorted(first.built) == ["Broby (Östra Göinge)", "Glimåkra (Östra Göinge)", "Näsum (Bromölla)"]
+    assert [label for label, _ in first.failed] == ["Finnsinte"]
+    assert "Hittar ingen tätort" in first.failed[0][1]
+    assert not first.ok
+
+    index = first.index.read_text(encoding="utf-8")
+    links = re.findall(r'href="([^"]+)"', index)
+    assert len([l for l in links if l.endswith("ortsprofil.html")]) == 3
+    for link in links:
+        assert (tmp_path / link).exists(), link
+    assert "<script>" in index and "http" not in index.split("<script>")[1]  # offline JS, no CDN
+
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/ortsprofil.html")}
+    again = report.build_all(codes=codes[:2] + codes[3:], workers=2, reports_dir=tmp_path)
+    assert again.built == [] and len(again.skipped) == 3 and again.ok
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/ortsprofil.html")} == before
+
+    forced = report.build_all(codes=["Näsum"], workers=1, reports_dir=tmp_path, force=True)
+    assert forced.built == ["Näsum (Bromölla)"]
+
+
+def test_cli_jamfor_and_alla_exit_codes(reports_dir, capsys, monkeypatch):
+    assert cli.main(["jamfor", "--min", "5000", "--max", "400"]) == 2
+    assert "större än" in capsys.readouterr().err
+    assert list(reports_dir.iterdir()) == []
+    monkeypatch.setattr(report, "select", lambda lan, lo, hi: ["Näsum", "Finnsinte"])
+    assert cli.main(["alla", "-j", "1"]) == 1  # one failure → non-zero
+    err = capsys.readouterr().err
+    assert "misslyckades: Finnsinte" in err and "Byggda: 1" in err
