@@ -12,7 +12,7 @@ EXTRAS ?= test,pdf
 comma  := ,
 STAMP   = $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: help setup rapport pdf test test-fast nbval lab orter jamfor alla data-status snapshot bench clean
+.PHONY: help setup rapport pdf test test-fast lab orter jamfor alla data-status snapshot bench clean
 
 help: ## visa den här listan
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,6 +33,12 @@ rapport: $(STAMP) ## bygg ortsprofilen för ORT (standard Näsum) → reports/<o
 pdf: $(STAMP) ## bygg ortsprofilen för ORT som HTML och A4-PDF
 	$(BIN)/ortsprofil rapport "$(ORT)" --pdf
 
+jamfor: $(STAMP) ## jämför alla tätorter i LAN mot urvalskriterierna → reports/jamforelse/ (HTML, Excel, CSV)
+	$(BIN)/ortsprofil jamfor --lan $(LAN)
+
+alla: $(STAMP) ## bygg profiler för alla orter med 400–4 000 invånare i LAN + reports/index.html
+	$(BIN)/ortsprofil alla --lan $(LAN)
+
 orter: $(STAMP) ## lista tätorterna i LAN (standard 12 = Skåne)
 	$(BIN)/ortsprofil orter --lan $(LAN) --antal 0
 
@@ -47,7 +53,7 @@ test-fast: $(STAMP) ## kör testerna utan de som kör notebookar
 
 lab: ## öppna JupyterLab på notebooks/ (installerar lab-tillägget vid behov)
 	@$(MAKE) --no-print-directory setup EXTRAS=test,pdf,lab
-	cd notebooks && ../$(BIN)/jupyter lab $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+	$(BIN)/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 snapshot: $(STAMP) ## bygg om data/snapshot/ ur ../shared/data/scb (SCB-CSV:er)
 	$(BIN)/ortsprofil data bygg

@@ -77,14 +77,6 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
     ax.grid(False)
     k = kommuner()
     own = k[k["kommun_kod"] == p.ort.kommun_code]
-    in_lan = k[k["kommun_kod"].str.startswith(p.lan_code)]
-    k.plot(ax=ax, color="#f2f2f2", edgecolor="#bbbbbb", lw=0.5, gid="kommuner")
-    in_lan.plot(ax=ax, color="#e3eef7", edgecolor="#8aa9c4", lw=0.6, gid="lan-kommuner")
-    own.plot(ax=ax, color="#bcd7ec", edgecolor=PALETTE["kommun"], lw=1.6, gid="kommun")
-    lan_layer = lan()
-    lan_layer[lan_layer["lan_kod"] == p.lan_code].boundary.plot(ax=ax, color="#333333", lw=1.1,
-                                                               gid="lan-grans")
-
     xmin, ymin, xmax, ymax = own.total_bounds
     m = margin_km * 1000
     xmin, ymin, xmax, ymax = (min(xmin, p.ort.x - 15000) - m, min(ymin, p.ort.y - 15000) - m,
@@ -95,6 +87,15 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
         xmin, xmax = xmin - (h - w) / 2, xmax + (h - w) / 2
     else:
         ymin, ymax = ymin - (w - h) / 2, ymax + (w - h) / 2
+    # Draw only what is in view (plotting all 290 kommuner costs time in every report).
+    view = k.cx[xmin:xmax, ymin:ymax]
+    in_lan = view[view["kommun_kod"].str.startswith(p.lan_code)]
+    view.plot(ax=ax, color="#f2f2f2", edgecolor="#bbbbbb", lw=0.5, gid="kommuner")
+    in_lan.plot(ax=ax, color="#e3eef7", edgecolor="#8aa9c4", lw=0.6, gid="lan-kommuner")
+    own.plot(ax=ax, color="#bcd7ec", edgecolor=PALETTE["kommun"], lw=1.6, gid="kommun")
+    lan_layer = lan()
+    lan_layer[lan_layer["lan_kod"] == p.lan_code].boundary.plot(ax=ax, color="#333333", lw=1.1,
+                                                               gid="lan-grans")
 
     frame = p.nearby
     inview = frame[(frame["x"].between(xmin, xmax)) & (frame["y"].between(ymin, ymax))]

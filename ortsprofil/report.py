@@ -8,12 +8,15 @@ finished files into ``reports/<slug>/``. A name can never write outside ``report
 
 from __future__ import annotations
 
+import contextlib
+import html
 import json
 import logging
 import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -147,6 +150,77 @@ def execute_notebook(
         raise ReportError(f"Notebooken {source.name} stoppade: {exc.ename}: {exc.evalue}") from exc
 
 
+class WarmKernel:
+    """One kernel kept alive across many notebooks (batch workers): start-up and imports are paid once.
+
+    Every notebook still starts from an empty namespace (``%reset -f`` and all figures closed);
+    only loaded modules and their caches (the snapshot, the registry) carry over, which is the
+    point. Parameters are injected exactly as papermill does (``injected-parameters`` cell).
+    """
+
+    def __init__(self, cwd: Path | None = None):
+        self.cwd = cwd or config.NOTEBOOKS_DIR
+        self.km = None
+        self.kc = None
+        self.runs = 0
+
+    def _ensure(self) -> None:
+        if self.km is not None and self.km.is_alive():
+            return
+        self.close()
+        self.km = _kernel_manager_class()(kernel_name="python3")
+        self.km.start_kernel(cwd=str(self.cwd))
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=120)
+
+    def execute(self, source: Path, output: Path, parameters: dict) -> nbformat.NotebookNode:
+        """Execute ``source`` with ``parameters`` and write the executed notebook to ``output``.
+
+        Raises
+        ------
+        ReportError
+            When a cell raises.
+        """
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError
+        from papermill.iorw import load_notebook_node
+        from papermill.parameterize import parameterize_notebook
+
+        self._ensure()
+        nb = load_notebook_node(str(source))  # as papermill does: every cell gets a tags list
+        nb = parameterize_notebook(nb, parameters, kernel_name="python3", language="python")
+        # A fresh namespace for every notebook: a first, temporary cell resets it.
+        reset = nbformat.v4.new_code_cell(
+            "get_ipython().run_line_magic('reset', '-f')\n"
+            "import matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt")
+        nb.cells.insert(0, reset)
+        client = NotebookClient(nb, km=self.km, kernel_name="python3", timeout=600,
+                                resources={"metadata": {"path": str(self.cwd)}})
+        client.kc = self.kc  # reuse the running client (not a constructor argument)
+        try:
+            client.execute()
+        except CellExecutionError as exc:
+            raise ReportError(f"Notebooken {source.name} stoppade: {exc.ename}: {exc.evalue}") from exc
+        finally:
+            nb.cells.pop(0)
+        for i, cell in enumerate((c for c in nb.cells if c.cell_type == "code"), start=1):
+            cell.execution_count = i  # numbered as in a fresh kernel
+            for out in cell.get("outputs", []):
+                if "execution_count" in out:
+                    out["execution_count"] = i
+        nbformat.write(nb, str(output))
+        self.runs += 1
+        return nb
+
+    def close(self) -> None:
+        if self.kc is not None:
+            self.kc.stop_channels()
+        if self.km is not None and self.km.has_kernel:
+            self.km.shutdown_kernel(now=True)
+        self.km = self.kc = None
+
+
 @lru_cache(maxsize=1)
 def _css() -> str:
     return (resources.files("ortsprofil") / "templates" / "ortsprofil" / "report.css").read_text(
@@ -230,20 +304,15 @@ def _place(tmp: Path, target: Path) -> None:
         os.replace(item, target / item.name)
 
 
-def _staged(base: Path, slug: str):
-    """A temporary folder inside ``base``; removed afterwards whatever happens."""
-    import contextlib
-
-    @contextlib.contextmanager
-    def cm():
-        base.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{slug}.", dir=base))
-        try:
-            yield tmp
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-
-    return cm()
+@contextlib.contextmanager
+def _staged(base: Path, slug: str) -> Iterator[Path]:
+    """A temporary folder inside ``base`` (same file system, so moving out is a rename); removed afterwards."""
+    base.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{slug}.", dir=base))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -275,6 +344,7 @@ def build_report(
     pdf: bool = False,
     reports_dir: Path | None = None,
     notebook: Path | None = None,
+    kernel: WarmKernel | None = None,
 ) -> ReportResult:
     """Build ``reports/<slug>/ortsprofil.{ipynb,html[,pdf]}`` for one locality.
 
@@ -288,6 +358,8 @@ def build_report(
         Population band of "liknande orter".
     pdf : bool
         Also write an A4 PDF.
+    kernel : WarmKernel, optional
+        Run in this long-lived kernel instead of a fresh papermill kernel (batch builds).
 
     Returns
     -------
@@ -307,8 +379,11 @@ def build_report(
     target = safe_folder(base, loc.slug)
     source = notebook or (config.NOTEBOOKS_DIR / PROFILE_NOTEBOOK)
     with _staged(base, loc.slug) as tmp:
-        nb = execute_notebook(source, tmp / PROFILE_NOTEBOOK,
-                              {"ort": loc.code, "lan": lan, "peer_min": lo, "peer_max": hi})
+        params = {"ort": loc.code, "lan": lan, "peer_min": lo, "peer_max": hi}
+        if kernel is not None:
+            nb = kernel.execute(source, tmp / PROFILE_NOTEBOOK, params)
+        else:
+            nb = execute_notebook(source, tmp / PROFILE_NOTEBOOK, params)
         footer = (
             f"Ortsprofil för {loc.name} ({loc.kommun_name} kommun). Källa: Statistiska centralbyrån "
             "(SCB), fri data (CC0). Sammanställd med ortsprofil."
@@ -416,6 +491,23 @@ def fingerprint(params: dict, notebook: Path | None = None) -> str:
     return h.hexdigest()
 
 
+_WORKER_KERNEL: WarmKernel | None = None
+
+
+def _worker_kernel() -> WarmKernel:
+    """The warm kernel of this (worker) process, shut down when the process exits."""
+    global _WORKER_KERNEL
+    if _WORKER_KERNEL is None:
+        from multiprocessing import util
+
+        _WORKER_KERNEL = WarmKernel()
+        util.Finalize(_WORKER_KERNEL, _WORKER_KERNEL.close, exitpriority=10)
+        import atexit
+
+        atexit.register(_WORKER_KERNEL.close)
+    return _WORKER_KERNEL
+
+
 def _build_one(code: str, lan: str, lo: int, hi: int, pdf: bool, base: str, force: bool) -> tuple[str, str, str]:
     """Worker: build one profile unless its inputs are unchanged. Returns (status, label, message)."""
     from .errors import OrtsprofilError
@@ -430,13 +522,24 @@ def _build_one(code: str, lan: str, lo: int, hi: int, pdf: bool, base: str, forc
         if not force and stamp.exists() and (target / "ortsprofil.html").exists():
             if json.loads(stamp.read_text(encoding="utf-8")).get("fingerprint") == fp:
                 return "skipped", label, ""
-        build_report(loc.code, lan=lan, peer_min=lo, peer_max=hi, pdf=pdf, reports_dir=Path(base))
+        build_report(loc.code, lan=lan, peer_min=lo, peer_max=hi, pdf=pdf, reports_dir=Path(base),
+                     kernel=_worker_kernel())
         _write_json(stamp, {"fingerprint": fp, "built": _now()})
         return "built", label, ""
     except OrtsprofilError as exc:
         return "failed", label, str(exc)
     except Exception as exc:  # noqa: BLE001 - one locality's crash must not stop the batch; it is reported
         return "failed", label, f"{type(exc).__name__}: {exc}"
+
+
+def _outcome(future, code: str) -> tuple[str, str, str]:
+    """A worker's result; a worker that died (killed, out of memory) is that locality's failure."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        return "failed", code, f"arbetsprocessen avbröts: {exc}"
 
 
 def select(lan: str = "12", peer_min: int = config.PEER_MIN, peer_max: int = config.PEER_MAX) -> list[str]:
@@ -481,9 +584,9 @@ def build_all(lan: str = "12", peer_min: int | str = config.PEER_MIN, peer_max: 
         # "spawn", not fork: the parent may hold threads (kernel clients, servers) whose locks a
         # forked child would inherit in a locked state and wait on forever.
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-        futures = [pool.submit(_build_one, *a) for a in args]
+        futures = {pool.submit(_build_one, *a): a[0] for a in args}
         done = as_completed(futures)
-        outcomes = (f.result() for f in (progress(done, total=len(futures)) if progress else done))
+        outcomes = (_outcome(f, futures[f]) for f in (progress(done, total=len(futures)) if progress else done))
     try:
         for status, label, message in outcomes:
             if status == "built":
@@ -495,6 +598,8 @@ def build_all(lan: str = "12", peer_min: int | str = config.PEER_MIN, peer_max: 
     finally:
         if workers > 1:
             pool.shutdown(cancel_futures=True)
+        elif _WORKER_KERNEL is not None:
+            _WORKER_KERNEL.close()
     result.index = write_index(base)
     return result
 
@@ -517,8 +622,8 @@ def write_index(base: Path | None = None) -> Path:
     rows.sort(key=lambda r: -(r[1].get("population") or 0))
 
     def td(value, text, num=True):
-        sort = "" if value is None else html_escape(str(value))
-        return f'<td class="{"num" if num else "txt"}" data-sort="{sort}">{html_escape(text)}</td>'
+        sort = "" if value is None else html.escape(str(value))
+        return f'<td class="{"num" if num else "txt"}" data-sort="{sort}">{html.escape(text)}</td>'
 
     body = []
     for slug, m in rows:
@@ -550,12 +655,6 @@ def write_index(base: Path | None = None) -> Path:
 
     atomic_write_bytes(path, page.encode("utf-8"))
     return path
-
-
-def html_escape(text: str) -> str:
-    import html as _html
-
-    return _html.escape(text, quote=True)
 
 
 _INDEX_TEMPLATE = """<!DOCTYPE html>

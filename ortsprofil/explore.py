@@ -1,0 +1,295 @@
+"""Plain functions behind the working groups' exploration notebook (``notebooks/utforska.ipynb``).
+
+Selection → frame (:func:`frame`), frame → chart (:func:`chart`), frame → Swedish table
+(:func:`table`), and export to Excel/CSV/PNG (:func:`export`). :func:`app` wires them to
+ipywidgets controls; everything the widgets do is one of these functions, so it is unit-tested
+without a browser.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from . import config
+from . import indicators as ind
+from . import text as T
+from .errors import InvalidParameterError
+from .localities import Locality, registry, slugify
+
+#: Topics a volunteer can choose, in display order.
+TOPICS = {
+    "befolkning": "Befolkning",
+    "alder": "Ålder",
+    "lage": "Läge",
+    "arbete": "Arbete och inkomst",
+}
+MODES = {"antal": "Antal", "andel": "Andel"}
+MAX_COMPARE = 3
+
+#: Which profile figures each topic shows, as counts ("antal") or shares/rates ("andel").
+TOPIC_STATS = {
+    "befolkning": {"antal": ["folkmangd", "landareal", "tathet"],
+                   "andel": ["andel_av_kommunen", "kommun_forandring_10", "kommun_forandring_30"]},
+    "alder": {"antal": ["antal_0_19", "antal_20_64", "antal_65plus"],
+              "andel": ["andel_0_19", "andel_20_64", "andel_65plus"]},
+    "lage": {"antal": ["avstand_10k", "avstand_50k", "tatorter_10km"],
+             "andel": ["avstand_10k", "avstand_50k", "tatorter_10km"]},
+    "arbete": {"antal": ["medianinkomst"], "andel": ["andel_eftergymnasial", "sysselsattningsgrad"]},
+}
+_AGE_COUNTS = {"antal_0_19": ("0-19", "Antal 0–19 år"), "antal_20_64": ("20-64", "Antal 20–64 år"),
+               "antal_65plus": ("65+", "Antal 65 år och äldre")}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One figure in an exploration frame."""
+
+    key: str
+    label: str
+    unit: str
+    level: str  # "tatort" or "kommun"
+
+
+def options(lan: str | None = None) -> list[tuple[str, str]]:
+    """(label, code) for every tätort, largest first; Skåne's first when ``lan`` is None."""
+    f = registry().frame
+    if lan:
+        f = f[f["lan_code"] == lan]
+    f = f.assign(skane=f["lan_code"] != config.DEFAULT_LAN).sort_values(["skane", "population"],
+                                                                        ascending=[True, False])
+    return [(f"{r.tatort_name} ({r.kommun_name})", r.tatort_code) for r in f.itertuples()]
+
+
+def available_topics() -> dict[str, str]:
+    """Topics whose data the snapshot holds (Ålder and Arbete need `ortsprofil data hamta`)."""
+    snap = registry().snapshot
+    out = dict(TOPICS)
+    if not snap.has("tatort_alder"):
+        out.pop("alder")
+    if not any(snap.has(k) for k in ("kommun_inkomst", "kommun_utbildning", "kommun_sysselsattning")):
+        out.pop("arbete")
+    return out
+
+
+def _resolve(ort: str, jamfor: str | list[str] | tuple[str, ...] | None) -> list[Locality]:
+    reg = registry()
+    if isinstance(jamfor, str):  # "Glimåkra|Broby" (names may contain commas: "Lund, Lund")
+        jamfor = [j.strip() for j in re.split(r"[|;]", jamfor) if j.strip()]
+    others = list(jamfor or [])
+    if len(others) > MAX_COMPARE:
+        raise InvalidParameterError(f"Välj högst {MAX_COMPARE} orter att jämföra med.")
+    locs = [reg.find(ort)] + [reg.find(o) for o in others]
+    seen, out = set(), []
+    for loc in locs:
+        if loc.code not in seen:
+            seen.add(loc.code)
+            out.append(loc)
+    return out
+
+
+def frame(ort: str, jamfor: str | list[str] | None = None, topic: str = "befolkning",
+          mode: str = "antal") -> pd.DataFrame:
+    """The table behind the chart: one row per locality, one column per figure.
+
+    Parameters
+    ----------
+    ort : str
+        The working group's own locality.
+    jamfor : list of str, optional
+        Up to three localities to compare with ("Glimåkra", "Broby", "Lund, Lund" or codes).
+    topic : str
+        One of :data:`TOPICS`.
+    mode : {"antal", "andel"}
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Ort``, ``Kommun`` and one numeric column per figure (NaN = uppgift saknas).
+        ``attrs["columns"]`` holds the :class:`Column` of each figure, ``attrs["sources"]`` the
+        sources, ``attrs["ort"]`` the own locality's label.
+
+    Raises
+    ------
+    InvalidParameterError, UnknownLocalityError, AmbiguousLocalityError
+    """
+    if topic not in TOPICS:
+        raise InvalidParameterError(f"Okänt ämne {topic!r}. Välj bland: {', '.join(TOPICS)}.")
+    if mode not in MODES:
+        raise InvalidParameterError(f"Välj 'antal' eller 'andel', inte {mode!r}.")
+    from .profile import build, data_for
+
+    locs = _resolve(ort, jamfor)
+    keys = TOPIC_STATS[topic][mode]
+    reg = registry()
+    data = data_for(reg)
+    rows, cols, sources = [], {}, set()
+    for loc in locs:
+        p = build(loc.code, reg=reg)
+        row: dict[str, object] = {"Ort": loc.name, "Kommun": loc.kommun_name}
+        for key in keys:
+            if key in _AGE_COUNTS:
+                band, label = _AGE_COUNTS[key]
+                if not data.has("tatort_alder"):
+                    continue
+                counts = ind.tatort_age_counts(data)
+                row[label] = float(counts[band].get(loc.code, np.nan)) if band in counts else np.nan
+                cols[label] = Column(key, label, "personer", "tatort")
+                sources.add(f"SCB MI0810 TatortAlderNN, {counts.attrs['year']}")
+                continue
+            if key not in p.stats:
+                continue
+            s = p.stats[key]
+            label = s.label if s.level == "tatort" else f"{s.label} (kommunen)"
+            row[label] = s.value
+            cols[label] = Column(key, label, s.unit, s.level)
+            sources.add(s.source.text())
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    for label in cols:
+        if label not in out:
+            out[label] = np.nan
+        out[label] = out[label].astype(float)
+    out.attrs.update({"columns": list(cols.values()), "sources": sorted(sources), "topic": topic, "mode": mode,
+                      "ort": locs[0].name, "slug": locs[0].slug})
+    return out
+
+
+def table(f: pd.DataFrame) -> pd.DataFrame:
+    """``f`` as Swedish-formatted strings (the "visa tabell" view); missing → "uppgift saknas"."""
+    out = f[["Ort", "Kommun"]].copy()
+    for col in f.attrs.get("columns", []):
+        out[col.label] = [T.fmt_value(v, col.unit) for v in f[col.label]]
+    return out
+
+
+def chart(f: pd.DataFrame, column: str | None = None, ax: Axes | None = None) -> Axes:
+    """Bars for one figure (default the first), the own locality highlighted, values written out."""
+    from .charts import PALETTE, _ax, _title, source_line, thousands
+
+    cols = f.attrs.get("columns", [])
+    if not cols:
+        ax = _ax(ax, figsize=(7, 2.5))
+        ax.text(0.5, 0.5, "Inga uppgifter för det här ämnet i datakopian.", ha="center", va="center",
+                transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
+    col = next((c for c in cols if c.label == column), cols[0])
+    ax = _ax(ax, figsize=(7, 1.2 + 0.55 * len(f)))
+    names = [f"{o} ({k})" for o, k in zip(f["Ort"], f["Kommun"])]
+    values = f[col.label].to_numpy(dtype=float)
+    y = np.arange(len(f))[::-1]
+    shown = np.nan_to_num(values, nan=0.0)
+    colors = [PALETTE["ort"] if i == 0 else PALETTE["kommun"] for i in range(len(f))]
+    bars = ax.barh(y, shown, color=colors, gid="bars")
+    for b, v, yy in zip(bars, values, y):
+        if np.isnan(v):
+            b.set_visible(False)  # never a bar of height 0 for a missing value
+        ax.annotate(T.fmt_value(v, col.unit), (0 if np.isnan(v) else v, yy), xytext=(3, 0),
+                    textcoords="offset points", va="center", fontsize=9)
+    ax.set_yticks(y, names)
+    ax.grid(axis="y", visible=False)
+    thousands(ax.xaxis)
+    finite = values[~np.isnan(values)]
+    ax.set_xlim(min(0, finite.min() * 1.2) if len(finite) else 0, (finite.max() * 1.25) if len(finite) and finite.max() > 0 else 1)
+    _title(ax, col.label)
+    source_line(ax, "; ".join(f.attrs.get("sources", [])) or "SCB")
+    return ax
+
+
+def export(f: pd.DataFrame, ax: Axes | None = None, reports_dir: Path | None = None) -> dict[str, Path]:
+    """Save the table (Excel with a sources sheet, and CSV) and the chart (PNG).
+
+    Files go to ``reports/<slug>/utforska/<ämne>-<antal|andel>[-n].{xlsx,csv,png}``; an existing
+    file is never overwritten (a counter is added).
+    """
+    from .report import safe_folder
+
+    base = (reports_dir or config.REPORTS_DIR).resolve()
+    folder = safe_folder(base, f.attrs.get("slug") or slugify(str(f.attrs.get("ort", "ort")))) / "utforska"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{f.attrs.get('topic', 'tabell')}-{f.attrs.get('mode', 'antal')}"
+    n = 0
+    while any((folder / f"{stem}{'' if n == 0 else f'-{n}'}.{ext}").exists() for ext in ("xlsx", "csv", "png")):
+        n += 1
+    stem = f"{stem}{'' if n == 0 else f'-{n}'}"
+    paths = {"xlsx": folder / f"{stem}.xlsx", "csv": folder / f"{stem}.csv"}
+    with pd.ExcelWriter(paths["xlsx"], engine="openpyxl") as xl:
+        f.to_excel(xl, sheet_name="Tabell", index=False)
+        pd.DataFrame({"Källa": f.attrs.get("sources", [])}).to_excel(xl, sheet_name="Källor", index=False)
+    f.to_csv(paths["csv"], index=False, encoding="utf-8-sig")
+    if ax is not None:
+        paths["png"] = folder / f"{stem}.png"
+        ax.figure.savefig(paths["png"], dpi=150, bbox_inches="tight")
+    return paths
+
+
+def app(ort: str = "Näsum", jamfor: str = "Glimåkra", topic: str = "befolkning", mode: str = "antal"):
+    """The interactive explorer: ipywidgets controls wired to the functions above.
+
+    Returns the widget (display it as the last expression of a cell).
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    opts = options()
+    label_of = {code: label for label, code in opts}
+    code_of = {label: code for label, code in opts}
+    start = registry().find(ort)
+    starts = _resolve(ort, jamfor)[1:]
+    topics = available_topics()
+
+    ort_box = w.Combobox(options=[label for label, _ in opts], value=label_of[start.code], ensure_option=True,
+                         description="Ort:", placeholder="Skriv för att söka", layout=w.Layout(width="28rem"))
+    cmp_box = w.TagsInput(value=[label_of[s.code] for s in starts], allowed_tags=[label for label, _ in opts],
+                          allow_duplicates=False, layout=w.Layout(width="40rem"))
+    topic_box = w.ToggleButtons(options=[(v, k) for k, v in topics.items()],
+                                value=topic if topic in topics else "befolkning", description="Ämne:")
+    mode_box = w.ToggleButtons(options=[(v, k) for k, v in MODES.items()], value=mode, description="Visa:")
+    table_box = w.Checkbox(value=False, description="Visa tabell")
+    save = w.Button(description="Spara tabell och diagram", icon="save", button_style="primary")
+    message = w.HTML()
+    out = w.Output()
+    state: dict[str, object] = {}
+
+    def refresh(*_):
+        message.value = ""
+        if len(cmp_box.value) > MAX_COMPARE:
+            cmp_box.value = cmp_box.value[:MAX_COMPARE]
+            message.value = f"Högst {MAX_COMPARE} orter att jämföra med."
+        if ort_box.value not in code_of:
+            return
+        with out:
+            out.clear_output(wait=True)
+            f = frame(code_of[ort_box.value], [code_of[c] for c in cmp_box.value], topic_box.value, mode_box.value)
+            figs = []
+            for col in f.attrs["columns"] or [None]:
+                ax = chart(f, col.label if col else None)
+                figs.append(ax)
+                plt.show()
+            if table_box.value:
+                from .profile import Table
+
+                display(Table(table(f), caption="Tabellen bakom diagrammen"))
+            state.update(frame=f, axes=figs)
+
+    def on_save(_):
+        f = state.get("frame")
+        if f is None:
+            return
+        axes = state.get("axes") or [None]
+        paths = export(f, axes[0])  # type: ignore[arg-type]
+        message.value = "Sparat: " + ", ".join(p.name for p in paths.values()) + f" i {paths['csv'].parent}"
+
+    for box in (ort_box, cmp_box, topic_box, mode_box, table_box):
+        box.observe(refresh, names="value")
+    save.on_click(on_save)
+    refresh()
+    return w.VBox([ort_box, w.HBox([w.Label("Jämför med (högst tre):"), cmp_box]), topic_box, mode_box,
+                   w.HBox([table_box, save]), message, out])

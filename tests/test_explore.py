@@ -1,0 +1,97 @@
+"""The functions behind the working groups' explorer (selection → frame → chart → export)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+
+from ortsprofil import config, explore
+from ortsprofil.errors import InvalidParameterError, UnknownLocalityError
+
+
+def test_frame_for_glimakra_vs_nasum_and_broby():
+    f = explore.frame("Glimåkra", "Näsum|Broby", "befolkning", "antal")
+    assert f["Ort"].tolist() == ["Glimåkra", "Näsum", "Broby"]
+    assert f["Folkmängd"].tolist() == [1550, 1314, 3561]
+    assert f.attrs["ort"] == "Glimåkra" and f.attrs["slug"] == "glimakra"
+    shares = explore.frame("Glimåkra", ["Näsum"], "befolkning", "andel")
+    assert shares.loc[0, "Andel av kommunens invånare"] == pytest.approx(100 * 1550 / 15017)
+
+
+def test_table_is_swedish():
+    t = explore.table(explore.frame("Näsum", "Glimåkra", "lage", "antal"))
+    assert t.loc[0, "Avstånd till närmaste tätort med minst 10 000 invånare"] == "22,0\xa0km"
+    assert t.loc[1, "Ort"] == "Glimåkra"
+
+
+def test_bad_selections():
+    with pytest.raises(InvalidParameterError):
+        explore.frame("Näsum", "Glimåkra|Broby|Bjärnum|Osby")
+    with pytest.raises(InvalidParameterError):
+        explore.frame("Näsum", topic="väder")
+    with pytest.raises(InvalidParameterError):
+        explore.frame("Näsum", mode="procent")
+    with pytest.raises(UnknownLocalityError):
+        explore.frame("Näsum", "Atlantis")
+
+
+def test_chart_highlights_own_locality():
+    f = explore.frame("Glimåkra", "Näsum|Broby")
+    ax = explore.chart(f)
+    assert isinstance(ax, Axes)
+    assert len(ax.patches) == 3
+    labels = {t.get_position()[1]: t.get_text() for t in ax.get_yticklabels()}
+    assert labels[max(labels)] == "Glimåkra (Östra Göinge)"  # the own locality on top
+    assert ax.patches[0].get_facecolor() != ax.patches[1].get_facecolor()  # and highlighted
+    assert "Folkmängd" in ax.get_title(loc="left")
+
+
+def test_missing_value_is_no_bar_and_says_so():
+    f = explore.frame("Glimåkra", "Näsum")
+    f.loc[1, "Folkmängd"] = np.nan
+    ax = explore.chart(f)
+    assert [p.get_visible() for p in ax.patches] == [True, False]
+    assert any(t.get_text() == "uppgift saknas" for t in ax.texts)
+    assert explore.table(f).loc[1, "Folkmängd"] == "uppgift saknas"
+
+
+def test_export_never_overwrites(tmp_path):
+    f = explore.frame("Glimåkra", "Näsum|Broby")
+    ax = explore.chart(f)
+    first = explore.export(f, ax, reports_dir=tmp_path)
+    assert first["xlsx"].parent == tmp_path / "glimakra" / "utforska"
+    back = pd.read_excel(first["xlsx"], sheet_name="Tabell")
+    assert back["Ort"].tolist() == ["Glimåkra", "Näsum", "Broby"]
+    assert back["Folkmängd"].tolist() == [1550, 1314, 3561]
+    assert first["png"].stat().st_size > 10_000
+    second = explore.export(f, ax, reports_dir=tmp_path)
+    assert second["csv"].name == "befolkning-antal-1.csv" and first["csv"].exists()
+
+
+def test_topics_follow_the_snapshot(fetched_snapshot, monkeypatch):
+    assert set(explore.available_topics()) == {"befolkning", "lage"}
+    monkeypatch.setattr(config, "SNAPSHOT_DIR", fetched_snapshot.path)
+    assert set(explore.available_topics()) == set(explore.TOPICS)
+    age = explore.frame("Glimåkra", "Näsum", "alder", "andel")
+    assert age.loc[0, "Andel 65 år och äldre"] > 0
+    counts = explore.frame("Glimåkra", "Näsum", "alder", "antal")
+    assert counts.filter(like="Antal").notna().all().all()
+    work = explore.frame("Glimåkra", "Näsum", "arbete", "antal")
+    assert "Medianinkomst (sammanräknad förvärvsinkomst, 16 år och äldre) (kommunen)" in work.columns
+
+
+def test_app_widgets_and_save_button(reports_dir):
+    import ipywidgets as w
+
+    ui = explore.app("Glimåkra", "Näsum|Broby")
+    assert isinstance(ui, w.VBox)
+    boxes = {type(c).__name__: c for c in ui.children}
+    combo = ui.children[0]
+    assert combo.value == "Glimåkra (Östra Göinge)"
+    assert ui.children[1].children[1].value == ["Näsum (Bromölla)", "Broby (Östra Göinge)"]
+    save = ui.children[4].children[1]
+    save.click()
+    files = sorted(p.name for p in (reports_dir / "glimakra" / "utforska").iterdir())
+    assert files == ["befolkning-antal.csv", "befolkning-antal.png", "befolkning-antal.xlsx"]
+    assert "Sparat" in ui.children[5].value
+    assert boxes  # the layout rendered
