@@ -27,28 +27,15 @@ PALETTE = {
 #: Delineation years of SCB's tätort statistics: series across them are broken.
 DELINEATION_YEARS = (1960, 1965, 1970, 1975, 1980, 1990, 1995, 2000, 2005, 2010, 2015, 2018, 2020, 2023)
 
-_STYLE = {
-    "font.size": 10,
-    "axes.titlesize": 12,
-    "axes.titleweight": "bold",
-    "axes.titlelocation": "left",
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.color": "#dddddd",
-    "grid.linewidth": 0.6,
-    "figure.dpi": 100,
-    "savefig.dpi": 150,
-    "figure.figsize": (8, 4),
-    "axes.formatter.use_locale": False,
-}
+FIGSIZE = (8, 4)
+TITLE_SIZE = 12
 
 
 def _ax(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
     if ax is not None:
         return ax
     # No rc_context here: leaving one resets the backend and later inline figures vanish.
-    fig, ax = plt.subplots(figsize=figsize or _STYLE["figure.figsize"], layout="constrained")
+    fig, ax = plt.subplots(figsize=figsize or FIGSIZE, layout="constrained")
     _apply_style(ax)
     return ax
 
@@ -62,7 +49,7 @@ def _apply_style(ax: Axes) -> None:
 
 
 def _title(ax: Axes, text: str) -> None:
-    ax.set_title(text, loc="left", fontsize=_STYLE["axes.titlesize"], fontweight="bold")
+    ax.set_title(text, loc="left", fontsize=TITLE_SIZE, fontweight="bold")
 
 
 def thousands(axis) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from . import __version__
 from .errors import (
@@ -281,17 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fran", default=None, metavar="MAPP", help="mappen med SCB-CSV:erna")
     p.set_defaults(func=cmd_data_bygg)
     d.set_defaults(func=lambda a: (d.print_help(), EXIT_USAGE)[1])
-    _extend_parser(sub)
     return parser
-
-
-#: Later modules (data hamta, jamfor, alla) register their sub-commands here.
-_EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
-
-
-def _extend_parser(sub: argparse._SubParsersAction) -> None:
-    for extend in _EXTENSIONS:
-        extend(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

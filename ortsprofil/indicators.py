@@ -481,10 +481,3 @@ BY_KEY: dict[str, Indicator] = {i.key: i for i in INDICATORS}
 def get(key: str) -> Indicator:
     """The indicator called ``key``."""
     return BY_KEY[key]
-
-
-def register(indicator: Indicator) -> None:
-    """Add (or replace) an indicator in the registry."""
-    global INDICATORS
-    INDICATORS = [i for i in INDICATORS if i.key != indicator.key] + [indicator]
-    BY_KEY[indicator.key] = indicator

@@ -657,9 +657,7 @@ def build(
             peers[indicator.key] = _compute(indicator, data).reindex(peers["tatort_code"]).to_numpy(dtype=float)
         stats[indicator.key] = stat
 
-    kommun_series = data.kommun_folkmangd[
-        data.kommun_folkmangd["region_code"].isin([loc.kommun_code, lan, "00"])
-    ].copy()
+    kommun_series = _kommun_series(data, [loc.kommun_code, lan, "00"])
     larger = pd.concat([reg.nearest(loc, 1, min_population=n).assign(threshold=n) for n in (10_000, 50_000)],
                        ignore_index=True)
     notes = sorted({n for k in _used_tables(stats) if reg.snapshot.has(k) for n in reg.snapshot.info(k).notes})
@@ -672,6 +670,25 @@ def build(
         sources=sorted({s.source for s in stats.values()}, key=lambda s: s.table), notes=notes,
         built=date.today().isoformat(), snapshot=reg.snapshot,
     )
+
+
+def _kommun_series(data: ind.Data, regions: list[str]) -> pd.DataFrame:
+    """Population 31 December per year for the regions: bundled, overridden by fetched TAB638 totals."""
+    base = data.kommun_folkmangd[data.kommun_folkmangd["region_code"].isin(regions)]
+    if not data.has("kommun_alder_kon"):
+        return base.copy()
+    k = data.table("kommun_alder_kon")
+    k = k[k["region_code"].isin(regions) & (k["variable"] == "folkmangd")]
+    if k.empty:
+        return base.copy()
+    keys = ["region_code", "region_name", "level", "year", "ref_date", "variable", "unit", "source"]
+    totals = k.groupby(keys, as_index=False)["value"].sum(min_count=1)  # all ages and both sexes
+    totals["source"] = totals["source"] + " (hämtad)"
+    from .snapshot import coerce_tidy
+
+    totals = coerce_tidy(totals)
+    keep = ~base.set_index(["region_code", "year"]).index.isin(totals.set_index(["region_code", "year"]).index)
+    return pd.concat([base[keep], totals], ignore_index=True).sort_values(["region_code", "year"])
 
 
 def _used_tables(stats: dict[str, Stat]) -> set[str]:
