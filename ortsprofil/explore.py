@@ -253,7 +253,8 @@ def app(ort: str = "Näsum", jamfor: str = "Glimåkra", topic: str = "befolkning
                                 value=topic if topic in topics else "befolkning", description="Ämne:")
     mode_box = w.ToggleButtons(options=[(v, k) for k, v in MODES.items()], value=mode, description="Visa:")
     table_box = w.Checkbox(value=False, description="Visa tabell")
-    save = w.Button(description="Spara tabell och diagram", icon="save", button_style="primary")
+    save = w.Button(description="Spara tabell och diagram", icon="save", button_style="primary",
+                    layout=w.Layout(width="16rem"))
     message = w.HTML()
     out = w.Output()
     state: dict[str, object] = {}
