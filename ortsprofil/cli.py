@@ -222,6 +222,13 @@ def _nonneg_int(text: str) -> int:
     return value
 
 
+def _band_args(p: argparse.ArgumentParser) -> None:
+    """--lan, --min, --max: the län and population band (Region Skåne's 400–4 000)."""
+    p.add_argument("--lan", default="12", help="länskod (standard 12 = Skåne)")
+    p.add_argument("--min", type=_nonneg_int, default=400, help="minsta invånarantal (400)")
+    p.add_argument("--max", type=_nonneg_int, default=4000, help="största invånarantal (4000)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ortsprofil",
@@ -240,9 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_rapport)
 
     p = sub.add_parser("jamfor", help="jämför alla tätorter i ett län mot urvalskriterierna (HTML, Excel, CSV)")
-    p.add_argument("--lan", default="12", help="länskod (standard 12 = Skåne)")
-    p.add_argument("--min", type=_nonneg_int, default=400, help="minsta invånarantal (400)")
-    p.add_argument("--max", type=_nonneg_int, default=4000, help="största invånarantal (4000)")
+    _band_args(p)
     p.add_argument("--stad-inv", dest="stad_inv", type=_nonneg_int, default=10_000,
                    help="en stad har minst så många invånare (10000)")
     p.add_argument("--stad-km", dest="stad_km", type=float, default=5.0,
@@ -253,9 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_jamfor)
 
     p = sub.add_parser("alla", help="bygg ortsprofiler för alla orter i ett storleksintervall, med indexsida")
-    p.add_argument("--lan", default="12", help="länskod (standard 12 = Skåne)")
-    p.add_argument("--min", type=_nonneg_int, default=400, help="minsta invånarantal (400)")
-    p.add_argument("--max", type=_nonneg_int, default=4000, help="största invånarantal (4000)")
+    _band_args(p)
     p.add_argument("-j", type=_nonneg_int, default=0, metavar="PROCESSER", help="antal processer (standard: antal kärnor)")
     p.add_argument("--tvinga", "--force", dest="tvinga", action="store_true", help="bygg om även oförändrade profiler")
     p.add_argument("--pdf", action="store_true", help="skriv också PDF för varje ort")

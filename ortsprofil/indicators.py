@@ -335,14 +335,19 @@ def events_per_1000(event: str) -> Callable[[Data], pd.Series]:
     return compute
 
 
-def median_income(data: Data) -> pd.Series:
-    """Median sammanräknad förvärvsinkomst, tkr, 16 år och äldre, both sexes, latest year."""
-    f = data.table("kommun_inkomst")
-    f = f[(f["variable"] == "medianinkomst") & (f["kon"] == "")]
+def _latest_value(data: Data, table: str, variable: str) -> pd.Series:
+    """``variable`` for both sexes in the latest year of ``table``, per region."""
+    f = data.table(table)
+    f = f[(f["variable"] == variable) & (f["kon"] == "")]
     year = _latest_year(f)
     out = f[f["year"] == year].groupby("region_code")["value"].first().astype(float)
     out.attrs["ref"] = str(year)
     return out
+
+
+def median_income(data: Data) -> pd.Series:
+    """Median sammanräknad förvärvsinkomst, tkr, 16 år och äldre, both sexes, latest year."""
+    return _latest_value(data, "kommun_inkomst", "medianinkomst")
 
 
 def post_secondary_share(data: Data) -> pd.Series:
@@ -358,12 +363,7 @@ def post_secondary_share(data: Data) -> pd.Series:
 
 def employment_rate(data: Data) -> pd.Series:
     """Sysselsättningsgrad 20–64 år (%), both sexes, latest year."""
-    f = data.table("kommun_sysselsattning")
-    f = f[(f["variable"] == "sysselsattningsgrad") & (f["kon"] == "")]
-    year = _latest_year(f)
-    out = f[f["year"] == year].groupby("region_code")["value"].first().astype(float)
-    out.attrs["ref"] = str(year)
-    return out
+    return _latest_value(data, "kommun_sysselsattning", "sysselsattningsgrad")
 
 
 _MI0810 = "SCB MI0810 LandarealTatortN"
