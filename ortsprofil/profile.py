@@ -497,7 +497,25 @@ def _source_line(p: Profile, key: str) -> str:
 def _data_for(reg: Registry) -> ind.Data:
     snap = reg.snapshot
     kommun = snap.read("kommun_folkmangd") if snap.has("kommun_folkmangd") else empty_tidy()
+    if snap.has("kommun_alder_kon"):
+        kommun = _with_fetched_totals(kommun, snap.read("kommun_alder_kon"))
     return ind.Data(tatorter=reg.frame.reset_index(drop=True), kommun_folkmangd=kommun, snapshot=snap)
+
+
+def _with_fetched_totals(base: pd.DataFrame, by_age_sex: pd.DataFrame) -> pd.DataFrame:
+    """Population 31 December per region and year: the bundled series, where fetched replaced by
+    SCB TAB638 totals (all ages, both sexes) — one series for charts and growth figures alike."""
+    k = by_age_sex[by_age_sex["variable"] == "folkmangd"]
+    if k.empty:
+        return base
+    keys = ["region_code", "region_name", "level", "year", "ref_date", "variable", "unit", "source"]
+    totals = k.groupby(keys, as_index=False)["value"].sum(min_count=1)
+    totals["source"] = totals["source"] + " (hämtad)"
+    from .snapshot import coerce_tidy
+
+    totals = coerce_tidy(totals)
+    keep = ~base.set_index(["region_code", "year"]).index.isin(totals.set_index(["region_code", "year"]).index)
+    return pd.concat([base[keep], totals], ignore_index=True).sort_values(["region_code", "year"])
 
 
 def data_for(reg: Registry) -> ind.Data:
@@ -673,22 +691,9 @@ def build(
 
 
 def _kommun_series(data: ind.Data, regions: list[str]) -> pd.DataFrame:
-    """Population 31 December per year for the regions: bundled, overridden by fetched TAB638 totals."""
-    base = data.kommun_folkmangd[data.kommun_folkmangd["region_code"].isin(regions)]
-    if not data.has("kommun_alder_kon"):
-        return base.copy()
-    k = data.table("kommun_alder_kon")
-    k = k[k["region_code"].isin(regions) & (k["variable"] == "folkmangd")]
-    if k.empty:
-        return base.copy()
-    keys = ["region_code", "region_name", "level", "year", "ref_date", "variable", "unit", "source"]
-    totals = k.groupby(keys, as_index=False)["value"].sum(min_count=1)  # all ages and both sexes
-    totals["source"] = totals["source"] + " (hämtad)"
-    from .snapshot import coerce_tidy
-
-    totals = coerce_tidy(totals)
-    keep = ~base.set_index(["region_code", "year"]).index.isin(totals.set_index(["region_code", "year"]).index)
-    return pd.concat([base[keep], totals], ignore_index=True).sort_values(["region_code", "year"])
+    """Population 31 December per year for ``regions`` (bundled, or fetched where fetched)."""
+    k = data.kommun_folkmangd
+    return k[k["region_code"].isin(regions)].copy()
 
 
 def _used_tables(stats: dict[str, Stat]) -> set[str]:

@@ -144,3 +144,18 @@ def test_fetched_compute_functions_on_tiny_frames():
     assert ind.events_per_1000("flyttnetto")(data)["1272"] == pytest.approx(-20.0)
     assert ind.median_income(data)["1272"] == 260.5
     assert ind.post_secondary_share(data)["1272"] == pytest.approx(30.0)
+
+
+def test_fetched_totals_extend_the_kommun_series(pf, fetched_snapshot):
+    k = fetched_snapshot.read("kommun_alder_kon")
+    year = int(k["year"].max())
+    total = k[(k["region_code"] == "1256") & (k["year"] == year)]["value"].sum()
+    s = pf.kommun_series
+    row = s[(s["region_code"] == "1256") & (s["year"] == year)]
+    assert row["value"].item() == total and row["source"].item().endswith("(hämtad)")
+    # Years TAB638 was not asked for keep the bundled SCB series.
+    assert s[(s["region_code"] == "1256") & (s["year"] == 1950)]["source"].item() == "S6"
+    # The growth figure uses the same series as the chart.
+    g = pf["kommun_forandring_10"].values["kommun"]
+    v = s[s["region_code"] == "1256"].set_index("year")["value"]
+    assert g == pytest.approx(100 * (v[2020] / v[2010] - 1))
