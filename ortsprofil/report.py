@@ -396,6 +396,8 @@ def build_report(
                 "pdf": pdf}
         _write_json(tmp / "meta.json", meta)
         _place(tmp, target)
+    if kernel is None:  # a batch writes the index once, at the end
+        write_index(base)
     return ReportResult(
         locality=loc,
         folder=target,
