@@ -627,6 +627,7 @@ def write_index(base: Path | None = None) -> Path:
         sort = "" if value is None else html.escape(str(value))
         return f'<td class="{"num" if num else "txt"}" data-sort="{sort}">{html.escape(text)}</td>'
 
+    show_age = any(m.get("andel_65plus") is not None for _, m in rows)  # only after `data hamta`
     body = []
     for slug, m in rows:
         links = f'<a href="{slug}/ortsprofil.html">HTML</a>'
@@ -639,7 +640,7 @@ def write_index(base: Path | None = None) -> Path:
             + td(m.get("population"), T.fmt_number(m.get("population")))
             + td(m.get("density"), T.fmt_value(m.get("density"), "per km²"))
             + td(m.get("avstand_10k"), T.fmt_value(m.get("avstand_10k"), "km"))
-            + td(m.get("andel_65plus"), T.fmt_value(m.get("andel_65plus"), "procent"))
+            + (td(m.get("andel_65plus"), T.fmt_value(m.get("andel_65plus"), "procent")) if show_age else "")
             + td(rank[0] if rank else None, f"{rank[0]} av {rank[1]}" if rank else "–")
             + td(m.get("built", ""), (m.get("built") or "")[:10], False)
             + f'<td class="txt">{links}</td></tr>'
@@ -650,7 +651,8 @@ def write_index(base: Path | None = None) -> Path:
                       ' · <a href="jamforelse/jamforelse.xlsx">Excel</a> · <a href="jamforelse/jamforelse.csv">CSV</a></p>')
     page = _INDEX_TEMPLATE.format(
         n=len(rows), rows="\n".join(body), comparison=comparison, built=T.fmt_date(_now()[:10]),
-        css=_css(),
+        css=_css(), age_head='<th data-col="5" class="num">Andel 65+</th>' if show_age else "",
+        n_rank=6 if show_age else 5, n_built=7 if show_age else 6,
     )
     path = base / "index.html"
     from .snapshot import atomic_write_bytes
@@ -665,6 +667,7 @@ _INDEX_TEMPLATE = """<!DOCTYPE html>
 <style>{css}
 input#filter {{ font: inherit; padding: .35rem .5rem; width: 100%; max-width: 24rem; margin: .5rem 0 1rem; }}
 th[data-col] {{ cursor: pointer; user-select: none; }} th[data-col]::after {{ content: " ↕"; color: #999; }}
+main.op-report {{ max-width: 72rem; }}
 </style></head>
 <body lang="sv"><main class="op-report">
 <div class="op-cover"><p class="op-kicker">Lokal platsutveckling</p><h1>Ortsprofiler</h1>
@@ -675,8 +678,8 @@ th[data-col] {{ cursor: pointer; user-select: none; }} th[data-col]::after {{ co
 <table class="op-table" id="profiler"><thead><tr>
 <th data-col="0" class="txt">Tätort</th><th data-col="1" class="txt">Kommun</th><th data-col="2" class="num">Folkmängd 2020</th>
 <th data-col="3" class="num">Inv./km²</th><th data-col="4" class="num">Till ≥ 10 000 inv.</th>
-<th data-col="5" class="num">Andel 65+</th><th data-col="6" class="num">Plats bland liknande</th>
-<th data-col="7" class="txt">Byggd</th><th class="txt">Rapport</th></tr></thead>
+{age_head}<th data-col="{n_rank}" class="num">Plats bland liknande</th>
+<th data-col="{n_built}" class="txt">Byggd</th><th class="txt">Rapport</th></tr></thead>
 <tbody>
 {rows}
 </tbody></table>

@@ -94,3 +94,34 @@ def test_report_in_real_browser(glimakra, tmp_path):
             browser.close()
     assert console_errors == []
     assert failed == []
+
+
+@pytest.mark.skipif(_chromium() is None, reason="Chromium finns inte på maskinen (apt-get install chromium)")
+def test_index_page_filters_and_sorts_in_browser(glimakra):
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright (Python) saknas")
+    base = glimakra.folder.parent
+    report.build_report("Näsum", reports_dir=base)
+    index = base / "index.html"
+    errors = []
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), args=["--no-sandbox", "--disable-gpu",
+                                     "--disable-background-networking", "--no-first-run"])
+        try:
+            page = browser.new_page()
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(index.as_uri())
+            rows = page.locator("#profiler tbody tr")
+            assert rows.count() == 2
+            names = lambda: [r.split("\t")[0] for r in rows.all_inner_texts()]  # noqa: E731
+            assert names() == ["Glimåkra", "Näsum"]  # largest first
+            page.locator("th[data-col='2']").click()  # sort by population, ascending
+            assert names() == ["Näsum", "Glimåkra"]
+            page.fill("#filter", "göinge")
+            visible = [r for r in rows.all() if r.is_visible()]
+            assert len(visible) == 1 and "Glimåkra" in visible[0].inner_text()
+            visible[0].locator("a", has_text="HTML").click()
+            page.wait_for_load_state()
+            assert page.title() == "Ortsprofil: Glimåkra"
+        finally:
+            browser.close()
+    assert errors == []
