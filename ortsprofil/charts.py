@@ -213,8 +213,16 @@ def peer_bars(p, key: str = "folkmangd", n: int = 15, ax: Axes | None = None) ->
 
 
 def comparison_bars(p, key: str, ax: Axes | None = None) -> Axes:
-    """One figure for the locality (or kommun), kommun, län, riket and the peers' median."""
+    """One figure for the locality (or kommun), kommun, län, riket and the peers' median.
+
+    When the profile lacks ``key`` (table not fetched) nothing is drawn: the Axes is returned with
+    its figure closed, and the section's text says what is missing.
+    """
     ax = _ax(ax, figsize=(8, 2.8))
+    if key not in p:
+        ax.set_axis_off()
+        plt.close(ax.figure)
+        return ax
     s = p[key]
     names = {"ort": p.ort.name, "kommun": p.kommun_label, "lan": p.lan_name, "riket": "Riket",
              "peers_median": "Liknande orter (median)"}

@@ -49,3 +49,15 @@ def test_map_builds_offline(p_nasum):
     ort = [c for c in ax.collections if isinstance(c, PathCollection) and c.get_gid() == "ort"][0]
     assert tuple(ort.get_offsets()[0]) == (p_nasum.ort.x, p_nasum.ort.y)
     assert any(t.get_text() == "Näsum" for t in ax.texts)
+
+
+def test_comparison_bars_bundled_and_missing(p_nasum):
+    import matplotlib.pyplot as plt
+
+    ax = charts.comparison_bars(p_nasum, "tathet")
+    assert len(ax.patches) == 5  # Näsum, kommun, län, riket, liknande orter
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "Näsum"
+    n = len(plt.get_fignums())
+    ax = charts.comparison_bars(p_nasum, "medianinkomst")  # not in the bundled snapshot
+    assert isinstance(ax, Axes) and len(ax.patches) == 0
+    assert len(plt.get_fignums()) == n  # closed: a notebook shows nothing
