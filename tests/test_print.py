@@ -22,9 +22,10 @@ def test_pdf_is_a4_with_expected_text(glimakra):
 
     pdf = PdfReader(str(glimakra.pdf))
     n = len(pdf.pages)
-    # Bundled snapshot: cover + Översikt on page 1, each later section on new pages; measured 11
-    # pages with Liberation Sans (installed with chromium). Expected 11 ± 1.
-    assert abs(n - 11) <= 1, n
+    # Bundled snapshot: cover + Översikt on page 1, each later section on new pages. Measured:
+    # 11 pages with Liberation Sans (comes with chromium), 13 with DejaVu Sans only. Expected ± 1.
+    expected = 11 if _has_font("Liberation Sans") else 13
+    assert abs(n - expected) <= 1, (n, expected)
     for page in pdf.pages:
         w, h = float(page.mediabox.width), float(page.mediabox.height)
         assert abs(w - 595.3) < 2 and abs(h - 841.9) < 2  # A4 in points
@@ -52,6 +53,13 @@ def test_html_has_no_code_and_prompts(glimakra):
     assert html.count('class="op-local"') >= 5  # a "Lokal kunskap" box per section
     assert 'class="op-prompts"' in html
     assert "@page" in html and "size: A4" in html
+
+
+def _has_font(family: str) -> bool:
+    if not shutil.which("fc-match"):
+        return False
+    out = subprocess.run(["fc-match", family], capture_output=True, text=True).stdout
+    return family.replace(" ", "").lower() in out.replace(" ", "").lower()
 
 
 def _chromium() -> str | None:
