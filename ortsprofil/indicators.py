@@ -231,8 +231,25 @@ def _latest_year(frame: pd.DataFrame) -> int | None:
     return int(have.max()) if len(have) else None
 
 
+def _cached(data: Data, key: str, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    if key not in data.series_cache:
+        data.series_cache[key] = make()  # type: ignore[assignment]
+    return data.series_cache[key]  # type: ignore[return-value]
+
+
+def _band_share(w: pd.DataFrame, band: str) -> pd.Series:
+    """Share (%) of ``band`` in a frame of counts by band with a ``total`` column."""
+    out = (100.0 * w[band] / w["total"]).astype(float)
+    out.attrs["ref"] = f"{w.attrs['year']}-12-31"
+    return out
+
+
 def tatort_age_counts(data: Data) -> pd.DataFrame:
     """Tätort population by band (columns 0-19, 20-64, 65+, total) in the latest year, both sexes."""
+    return _cached(data, "__tatort_age_counts", lambda: _tatort_age_counts(data))
+
+
+def _tatort_age_counts(data: Data) -> pd.DataFrame:
     t = data.table("tatort_alder")
     t = t[(t["kon"] == "") & (t["variable"] == "folkmangd")]
     year = _latest_year(t)
@@ -248,6 +265,10 @@ def tatort_age_counts(data: Data) -> pd.DataFrame:
 
 def kommun_age_counts(data: Data, year: int | None = None) -> pd.DataFrame:
     """Kommun/län/riket population by band (0-19, 20-64, 65+, total), both sexes, one year."""
+    return _cached(data, f"__kommun_age_counts_{year}", lambda: _kommun_age_counts(data, year))
+
+
+def _kommun_age_counts(data: Data, year: int | None) -> pd.DataFrame:
     k = data.table("kommun_alder_kon")
     k = k[k["variable"] == "folkmangd"]
     years = set(k["year"])
@@ -265,8 +286,7 @@ def age_share(band: str) -> Callable[[Data], pd.Series]:
 
     def compute(data: Data) -> pd.Series:
         w = tatort_age_counts(data)
-        out = (100.0 * w[band] / w["total"]).astype(float)
-        out.attrs["ref"] = f"{w.attrs['year']}-12-31"
+        out = _band_share(w, band)
         st = w.attrs["status"]
         parts = [st[c] for c in (band, "total") if c in st]
         if parts:  # the SCB symbol of a missing part explains the missing share
@@ -275,11 +295,7 @@ def age_share(band: str) -> Callable[[Data], pd.Series]:
         return out
 
     def aggregate(data: Data) -> pd.Series:
-        year = tatort_age_counts(data).attrs["year"]
-        w = kommun_age_counts(data, year)
-        out = (100.0 * w[band] / w["total"]).astype(float)
-        out.attrs["ref"] = f"{w.attrs['year']}-12-31"
-        return out
+        return _band_share(kommun_age_counts(data, tatort_age_counts(data).attrs["year"]), band)
 
     def base(data: Data) -> pd.Series:
         return tatort_age_counts(data)["total"].astype(float)
@@ -292,10 +308,7 @@ def kommun_age_share(band: str) -> Callable[[Data], pd.Series]:
     """Share (%) of the kommun's (län's, riket's) population in ``band`` — SCB TAB638."""
 
     def compute(data: Data) -> pd.Series:
-        w = kommun_age_counts(data)
-        out = (100.0 * w[band] / w["total"]).astype(float)
-        out.attrs["ref"] = f"{w.attrs['year']}-12-31"
-        return out
+        return _band_share(kommun_age_counts(data), band)
 
     return compute
 

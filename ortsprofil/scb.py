@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from . import config, jsonstat
-from .cache import CachedResponse, ResponseCache, canonical_key
+from .cache import ResponseCache, canonical_key
 from .errors import (
     CacheMissError,
     DataShapeError,
@@ -271,7 +271,7 @@ class ScbClient:
 
     def _request(self, method: str, path: str, params: dict[str, Any] | None = None,
                  body: Any = None, *, updated: str | None = None, fresh: bool = False,
-                 kind: str = "other") -> CachedResponse | Any:
+                 kind: str = "other") -> Any:
         """One API call through the cache. ``fresh`` = ask the API when online (cache is fallback)."""
         params = {"lang": self.lang, **(params or {})}
         key = canonical_key(method, path, params, body, updated)
