@@ -95,3 +95,21 @@ def test_app_widgets_and_save_button(reports_dir):
     assert files == ["befolkning-antal.csv", "befolkning-antal.png", "befolkning-antal.xlsx"]
     assert "Sparat" in ui.children[5].value
     assert boxes  # the layout rendered
+
+
+@pytest.mark.slow
+def test_notebook_runs_with_papermill(tmp_path):
+    import nbformat
+
+    from ortsprofil.report import execute_notebook
+
+    nb = execute_notebook(config.NOTEBOOKS_DIR / "utforska.ipynb", tmp_path / "u.ipynb",
+                          {"ort": "Glimåkra", "jamfor": "Näsum|Broby", "amne": "befolkning", "visa": "antal"})
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code)
+    html = "".join(o.get("data", {}).get("text/html", "") for c in code for o in c.outputs)
+    assert "Glimåkra" in html and "Broby" in html and "3\xa0561" in html
+    widget = [o for c in code for o in c.outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert widget, "the explorer widget was displayed"
+    assert any("image/png" in o.get("data", {}) for c in code for o in c.outputs)
+    nbformat.validate(nb)
