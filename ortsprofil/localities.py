@@ -67,6 +67,27 @@ def slugify(text: str) -> str:
     return slug or "ort"
 
 
+def validate_band(peer_min: int | str, peer_max: int | str) -> tuple[int, int]:
+    """The population band of "liknande orter" as two integers, 0 ≤ min ≤ max.
+
+    Raises
+    ------
+    InvalidParameterError
+        For non-integers, negative bounds or min > max.
+    """
+    try:
+        lo, hi = int(peer_min), int(peer_max)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(
+            f"Invånargränserna måste vara heltal, inte {peer_min!r} och {peer_max!r}."
+        ) from None
+    if lo < 0 or hi < 0:
+        raise InvalidParameterError("Invånargränserna kan inte vara negativa.")
+    if lo > hi:
+        raise InvalidParameterError(f"Minsta invånarantal ({lo}) är större än största ({hi}).")
+    return lo, hi
+
+
 @dataclass(frozen=True)
 class Locality:
     """One tätort of the 2020 delineation, with its 2020 figures.
@@ -284,10 +305,7 @@ class Registry:
         so it can be placed among them. Sorted by population, largest first, with ``rank``.
         """
         lan = lan or loc.lan_code
-        if peer_min > peer_max:
-            raise InvalidParameterError(
-                f"Det minsta invånarantalet ({peer_min}) är större än det största ({peer_max})."
-            )
+        peer_min, peer_max = validate_band(peer_min, peer_max)
         f = self.frame
         band = f[(f["lan_code"] == lan) & f["population"].between(peer_min, peer_max)]
         if loc.code not in band.index:

@@ -20,7 +20,7 @@ import pandas as pd
 from . import config, indicators as ind
 from . import text as T
 from .errors import InvalidParameterError
-from .localities import Locality, Registry, registry
+from .localities import Locality, Registry, registry, validate_band
 from .snapshot import Snapshot, empty_tidy
 
 #: Tätorter within this distance are kept with the profile (for maps).
@@ -647,12 +647,7 @@ def build(
     """
     reg = reg or registry()
     loc = reg.find(ort)
-    try:
-        peer_min, peer_max = int(peer_min), int(peer_max)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(
-            f"Gränserna för liknande orter måste vara heltal, inte {peer_min!r} och {peer_max!r}."
-        ) from None
+    peer_min, peer_max = validate_band(peer_min, peer_max)
     lan = str(lan).strip().zfill(2) if lan not in (None, "") else loc.lan_code
     regioner = reg.snapshot.read("regioner")
     lan_names = regioner[regioner["level"] == "lan"].set_index("region_code")["region_name"]

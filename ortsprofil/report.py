@@ -26,7 +26,7 @@ import nbformat
 
 from . import config
 from .errors import InvalidParameterError, ReportError
-from .localities import Locality, registry
+from .localities import Locality, registry, validate_band
 
 log = logging.getLogger(__name__)
 
@@ -61,20 +61,6 @@ def safe_folder(base: Path, slug: str) -> Path:
     if target.parent != base:
         raise InvalidParameterError(f"Rapporten skulle hamna utanför {base}: {slug!r}.")
     return target
-
-
-def _validate_band(peer_min: int | str, peer_max: int | str) -> tuple[int, int]:
-    try:
-        lo, hi = int(peer_min), int(peer_max)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(
-            f"Invånargränserna måste vara heltal, inte {peer_min!r} och {peer_max!r}."
-        ) from None
-    if lo < 0 or hi < 0:
-        raise InvalidParameterError("Invånargränserna kan inte vara negativa.")
-    if lo > hi:
-        raise InvalidParameterError(f"Minsta invånarantal ({lo}) är större än största ({hi}).")
-    return lo, hi
 
 
 def _kernel_manager_class():
@@ -373,7 +359,7 @@ def build_report(
         When the notebook or the export fails (the previous report, if any, is kept).
     """
     loc = registry().find(ort)
-    lo, hi = _validate_band(peer_min, peer_max)
+    lo, hi = validate_band(peer_min, peer_max)
     lan = "" if lan in (None, "") else str(lan).strip()
     base = (reports_dir or config.REPORTS_DIR).resolve()
     target = safe_folder(base, loc.slug)
@@ -546,7 +532,7 @@ def _outcome(future, code: str) -> tuple[str, str, str]:
 
 def select(lan: str = "12", peer_min: int = config.PEER_MIN, peer_max: int = config.PEER_MAX) -> list[str]:
     """Codes of the tätorter in ``lan`` with peer_min ≤ folkmängd ≤ peer_max, largest first."""
-    lo, hi = _validate_band(peer_min, peer_max)
+    lo, hi = validate_band(peer_min, peer_max)
     hits = registry().search("", lan=str(lan).zfill(2))
     return hits[hits["population"].between(lo, hi)]["tatort_code"].tolist()
 
@@ -569,7 +555,7 @@ def build_all(lan: str = "12", peer_min: int | str = config.PEER_MIN, peer_max: 
     """
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    lo, hi = _validate_band(peer_min, peer_max)
+    lo, hi = validate_band(peer_min, peer_max)
     lan = str(lan).strip().zfill(2)
     todo = list(codes) if codes is not None else select(lan, lo, hi)
     base = (reports_dir or config.REPORTS_DIR).resolve()

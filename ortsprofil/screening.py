@@ -101,7 +101,7 @@ def screen(rules: Rules | None = None, reg: Registry | None = None) -> pd.DataFr
         ``pilot``. Candidates first, then by criteria met and population.
     """
     from . import indicators as ind
-    from .profile import data_for
+    from .profile import _compute, data_for
 
     rules = rules or Rules()
     reg = reg or registry()
@@ -110,6 +110,9 @@ def screen(rules: Rules | None = None, reg: Registry | None = None) -> pd.DataFr
     lan_mask = (f["lan_code"] == rules.lan).to_numpy()
     if not lan_mask.any():
         raise InvalidParameterError(f"Inga tätorter i län {rules.lan!r}.")
+    def cached(key: str) -> np.ndarray:  # the profile's own indicator series, computed once per Data
+        return _compute(ind.get(key), data).reindex(f["tatort_code"]).to_numpy(dtype=float)
+
     to_city = ind.distance_to_size(rules.stad_inv)(data)
     out = pd.DataFrame({
         "tatort_code": f["tatort_code"],
@@ -119,10 +122,10 @@ def screen(rules: Rules | None = None, reg: Registry | None = None) -> pd.DataFr
         "population": f["population"].astype(float),
         "land_area_ha": f["land_area_ha"].astype(float),
         "density": f["density"].astype(float),
-        "avstand_10k": ind.distance_to_size(10_000)(data).to_numpy(),
-        "avstand_50k": ind.distance_to_size(50_000)(data).to_numpy(),
+        "avstand_10k": cached("avstand_10k"),
+        "avstand_50k": cached("avstand_50k"),
         "avstand_stad": to_city.to_numpy(),
-        "tatorter_10km": ind.tatorter_within(10.0)(data).to_numpy(),
+        "tatorter_10km": cached("tatorter_10km"),
     })[lan_mask].reset_index(drop=True)
     out["forandring"], out["forandring_period"] = _tatort_change(reg, out["tatort_code"])
     if rules.kommuner:
