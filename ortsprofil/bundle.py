@@ -235,7 +235,9 @@ def build(shared: Path | str | None = None, target: Path | str | None = None) ->
         "tatort_historik": _tatort_historik(shared),
         "kommun_folkmangd": _kommun_folkmangd(shared),
     }
-    for key, frame in frames.items():
-        meta = dict(BUNDLED_TABLES[key])
-        snap.write(key, frame, origin="bundled", **meta)
+    with snap.writing():
+        for key, frame in frames.items():
+            meta = dict(BUNDLED_TABLES[key])
+            snap.write(key, frame, origin="bundled", **meta)
+        snap.repair()  # files of an earlier build that the manifest no longer names
     return snap

@@ -24,12 +24,12 @@ from . import config
 from .snapshot import atomic_write_bytes, now_iso
 
 
-def canonical_key(method: str, path: str, params: dict[str, Any] | None = None,
+def canonical_key(method: str, url: str, params: dict[str, Any] | None = None,
                   body: Any = None, updated: str | None = None) -> str:
     """SHA-256 of a request in canonical form (sorted keys, no whitespace)."""
     payload = {
         "method": method.upper(),
-        "path": "/" + path.strip("/"),
+        "url": url,
         "params": {k: params[k] for k in sorted(params or {})},
         "body": body,
         "updated": updated,

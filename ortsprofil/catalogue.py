@@ -1,12 +1,18 @@
-"""The SCB tables ortsprofil uses, and how each becomes tidy snapshot rows.
+"""The SCB tables ortsprofil fetches, verified against real SCB recordings, and how each becomes tidy rows.
 
-Every :class:`CatalogueTable` names the snapshot key it fills, the SCB table (a verified id,
-or a search that resolves the id at run time through ``/tables?query=`` when SCB_API.md marks
-the id as uncertain), the selection for one län — **one query per table over all regions of
-the län**, split only by the cell limit —, and a transform to the tidy schema.
+Every :class:`CatalogueTable` fills one snapshot key from one or more SCB tables
+(:class:`Part`): a table and, from 2025, the Cell Key Method successor that continues its
+series (TAB638 → TAB5557, TAB5169 → TAB6481). Ids are pinned where they are known from
+recordings; only the MI0810 tätort tables, whose v2 ids no recording shows, are found with
+``/tables?query=`` — and then honestly (:func:`choose`): in SCB's relevance order over all
+pages, annual tables only, never discontinued ones, only tables whose variables are those the
+selection needs, and the table's metadata must carry the contents codes we classify by.
 
-Categories are recognised by their SCB *labels* ("Levande födda", "65+ år", "eftergymnasial …")
-where codes are not verified, so a real SCB response and the test server's both work.
+Selections are built from the table's metadata (``selection(ctx, dims)``), so codes are asked
+for by code where SCB's codes are verified and found by SCB's label only where they are not.
+**One rule for totals**: a selection asks either for the leaves (single years of age, men and
+women, education levels) or for SCB's published total code — never both — and
+:func:`total_of` never adds a total to its parts.
 """
 
 from __future__ import annotations
@@ -19,10 +25,13 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import DataShapeError, TableNotFoundError
+from .errors import DataShapeError, InvalidParameterError, TableNotFoundError
+from .jsonstat import Dimension
 from .snapshot import Snapshot, coerce_tidy
 
 log = logging.getLogger(__name__)
+
+Dims = dict[str, Dimension]
 
 
 @dataclass(frozen=True)
@@ -39,44 +48,95 @@ class Context:
 
 
 @dataclass(frozen=True)
-class CatalogueTable:
-    """One SCB table in the catalogue.
+class Part:
+    """One SCB table that contributes rows to a snapshot key.
 
     Attributes
     ----------
-    key : str
-        Snapshot table it fills.
-    title : str
-        Swedish description (shown in `ortsprofil data status` and Källor).
-    subject : str
-        SCB product / v1 name (MI0810 LandarealTatortN, BE0101 BefolkningNy, …).
     table_id : str or None
-        Verified PxWebAPI 2.0 id; None → resolved with ``search``.
-    search : str
-        Query for ``/tables?query=`` (used when ``table_id`` is None).
-    label_pattern : str
-        Regex a search hit's label must match to be taken.
-    level : str
-        "tatort", "kommun" or "deso".
+        Verified PxWebAPI 2.0 id; None → resolved by ``search`` with :func:`choose`.
     selection : callable
-        ``selection(ctx) -> dict`` variable → codes/expressions.
+        ``selection(ctx, dims) -> {variable: codes or expressions}``; variables left out are
+        eliminated by SCB.
+    transform : callable
+        ``transform(frame, part) -> tidy DataFrame``.
+    search, label_pattern, variables : str, str, tuple
+        For tables without a known id: the query, a regex the label must match, and the
+        variable names (SCB's ``variableNames``) the table must have.
+    contents : dict
+        Contents codes the table must carry (code → a word its SCB label contains).
+    expect : dict
+        What ``ortsprofil data kontroll`` checks in the metadata: variable → {code: label word}.
     codelists : dict
         Variable → codelist id.
-    transform : callable
-        ``transform(frame, entry) -> tidy DataFrame``.
+    years : str
+        Which reference years this part supplies ("–2024", "2025–").
     """
+
+    table_id: str | None
+    selection: Callable[[Context, Dims], dict[str, list[str]]]
+    transform: Callable[[pd.DataFrame, "Part"], pd.DataFrame]
+    search: str = ""
+    label_pattern: str = ""
+    variables: tuple[str, ...] = ()
+    contents: dict[str, str] = field(default_factory=dict)
+    expect: dict[str, dict[str, str]] = field(default_factory=dict)
+    codelists: dict[str, str] = field(default_factory=dict)
+    years: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CatalogueTable:
+    """One snapshot key and the SCB tables that fill it."""
 
     key: str
     title: str
     subject: str
     level: str
-    selection: Callable[[Context], dict[str, list[str]]]
-    transform: Callable[[pd.DataFrame, "CatalogueTable"], pd.DataFrame]
-    table_id: str | None = None
-    search: str = ""
-    label_pattern: str = ""
-    codelists: dict[str, str] = field(default_factory=dict)
-    verified: bool = False
+    parts: tuple[Part, ...]
+
+    @property
+    def table_id(self) -> str | None:
+        return self.parts[0].table_id
+
+
+# -- helpers for selections -------------------------------------------------------------------------
+
+
+def _codes_by_label(dim: Dimension, pattern: str) -> list[str]:
+    rx = re.compile(pattern, re.IGNORECASE)
+    return [c for c, l in zip(dim.codes, dim.labels) if rx.search(l)]
+
+
+def _one_by_label(dim: Dimension, pattern: str) -> str:
+    found = _codes_by_label(dim, pattern)
+    if len(found) != 1:
+        raise DataShapeError(f"Variabeln {dim.id}: väntade ett värde som matchar {pattern!r}, fann {found}.")
+    return found[0]
+
+
+def age_of(code: str) -> int | None:
+    """'0' → 0, '100+' → 100; None for totals and bands."""
+    m = re.fullmatch(r"(\d+)\+?", str(code))
+    return int(m.group(1)) if m else None
+
+
+def _single_years(dim: Dimension, lo: int = 0, hi: int = 200) -> list[str]:
+    return [c for c in dim.codes if age_of(c) is not None and lo <= age_of(c) <= hi]
+
+
+def _five_year_bands(dim: Dimension) -> list[str]:
+    """'-4', '5-9', …, '95-99' and '100+5' (TAB5557's 5-year valueset, read from its codes)."""
+    out = []
+    for c in dim.codes:
+        m = re.fullmatch(r"(\d*)-(\d+)", c)
+        if m and int(m.group(2)) - int(m.group(1) or 0) == 4:
+            out.append(c)
+    return out + [c for c in dim.codes if c == "100+5"]
+
+
+# -- transforms ------------------------------------------------------------------------------------
 
 
 def _year(time: pd.Series) -> pd.Series:
@@ -84,7 +144,7 @@ def _year(time: pd.Series) -> pd.Series:
 
 
 def _base(frame: pd.DataFrame, level: str, variable: pd.Series | str, unit: pd.Series | str,
-          *, alder: pd.Series | str = "", kon: pd.Series | str = "", source: str) -> pd.DataFrame:
+          *, alder: pd.Series | str = "", kon: pd.Series | str = "") -> pd.DataFrame:
     years = _year(frame["time"])
     out = pd.DataFrame(
         {
@@ -99,173 +159,253 @@ def _base(frame: pd.DataFrame, level: str, variable: pd.Series | str, unit: pd.S
             "value": frame["value"].astype(float),
             "unit": unit,
             "status": frame["status"],
-            "source": source,
+            "source": f"SCB {frame.attrs.get('table_id') or ''}".strip(),
             "note": "",
         }
     )
     if level in ("kommun", "deso"):
         out.loc[out["region_code"] == "00", "level"] = "riket"
         out.loc[out["region_code"].str.len() == 2, "level"] = "lan"
+        if level == "deso":
+            out.loc[out["region_code"].str.len() == 4, "level"] = "kommun"
     return coerce_tidy(out)
 
 
-def _src(frame: pd.DataFrame) -> str:
-    return f"SCB {frame.attrs.get('table_id') or ''}".strip()
+#: SCB's codes for both sexes together, in the tables of the catalogue.
+KON_TOTAL = ("1+2", "TotSa")
 
 
-def _kon(code: str, label: str) -> str:
-    """'' for both sexes together, else 'kvinnor' or 'män' (by SCB's code and label)."""
-    c, l = code.lower(), label.lower()
-    if c in ("1+2", "totsa", "tot") or "tot" in l or "samtliga" in l or ("män" in l and "kvinn" in l):
-        return ""
-    if c == "2" or "kvinn" in l:
-        return "kvinnor"
-    return "män"
+def kon_of(code: str) -> str:
+    """'' for both sexes together (a published total), 'män' (1) or 'kvinnor' (2)."""
+    return {"1": "män", "2": "kvinnor"}.get(str(code), "")
 
 
-def _kon_code(frame: pd.DataFrame) -> pd.Series:
-    return pd.Series([_kon(c, l) for c, l in zip(frame["Kon"], frame["Kon_label"])], index=frame.index)
+def _kon(frame: pd.DataFrame) -> pd.Series | str:
+    return frame["Kon"].map(kon_of) if "Kon" in frame else ""
 
 
-# -- transforms ------------------------------------------------------------------------------
+def _band(code: str) -> str:
+    """An age code as stored: single years as they are, bands 'a-b', '80-' → '80+', totals ''."""
+    code = str(code)
+    if age_of(code) is not None:
+        return code
+    m = re.fullmatch(r"(\d*)-(\d*)", code)
+    if m:
+        lo, hi = m.group(1) or "0", m.group(2)
+        return f"{lo}-{hi}" if hi else f"{lo}+"
+    if code.startswith("100+"):
+        return "100+"
+    return ""  # tot, TotSA, totalt: SCB's total
 
 
-def t_tatort_folkmangd(frame: pd.DataFrame, entry: CatalogueTable) -> pd.DataFrame:
-    lab = frame["ContentsCode_label"].str.lower()
-    var = lab.map(lambda s: "folkmangd" if "folkmängd" in s else ("landareal" if "landareal" in s else "tathet"))
-    unit = var.map({"folkmangd": "personer", "landareal": "ha", "tathet": "per km²"})
-    return _base(frame, "tatort", var, unit, source=_src(frame))
+def t_alder_kon(frame: pd.DataFrame, part: Part) -> pd.DataFrame:
+    """Population by age code and sex (TAB638, TAB5557, TAB6574)."""
+    alder = frame["Alder"].map(_band) if "Alder" in frame else ""
+    return _base(frame, "deso" if "vs_DeSO2025" in part.codelists.values() else "kommun", "folkmangd", "personer",
+                 alder=alder, kon=_kon(frame))
 
 
-def _age_band(label: str) -> str:
-    """'0-19 år' → '0-19', '65+ år' → '65+', 'totalt' → ''."""
-    s = label.lower().replace("år", "").strip()
-    if "tot" in s:
-        return ""
-    s = s.replace(" ", "")
-    return s if not s.startswith("-") else "0" + s
+def t_tatort_alder(frame: pd.DataFrame, part: Part) -> pd.DataFrame:
+    """MI0810 TatortAlderNN: bands by SCB label ('0-19 år' → '0-19'); sex by label (codes unverified)."""
+    alder = frame["Alder_label"].str.lower().str.replace("år", "").str.strip().str.replace(" ", "")
+    alder = alder.map(lambda s: "" if s.startswith("tot") else ("0" + s if s.startswith("-") else s))
+    kon = frame["Kon_label"].str.lower().map(lambda s: "kvinnor" if "kvinn" in s else ("män" if s == "män" else ""))
+    return _base(frame, "tatort", "folkmangd", "personer", alder=alder, kon=kon)
 
 
-def t_alder_kon(frame: pd.DataFrame, entry: CatalogueTable) -> pd.DataFrame:
-    alder = frame["Alder_label"].map(_age_band)
-    kon = _kon_code(frame) if "Kon" in frame else ""
-    return _base(frame, entry.level, "folkmangd", "personer", alder=alder, kon=kon, source=_src(frame))
+#: MI0810 LandarealTatortN contents codes (v1, verified in third-party code that ran against SCB).
+TATORT_CONTENTS = {"000003F7": ("folkmangd", "personer"), "000003F9": ("landareal", "ha"),
+                   "000003F8": ("tathet", "per km²")}
 
 
-_EVENTS = [("födda", "fodda"), ("döda", "doda"), ("inflytt", "inflyttade"), ("utflytt", "utflyttade"),
-           ("flyttningsöverskott", "flyttnetto"), ("flyttnetto", "flyttnetto"), ("folkökning", "folkokning")]
+def t_tatort_folkmangd(frame: pd.DataFrame, part: Part) -> pd.DataFrame:
+    known = frame["ContentsCode"].isin(list(TATORT_CONTENTS))
+    if not known.all():
+        raise DataShapeError(f"Okända innehållskoder: {sorted(set(frame.loc[~known, 'ContentsCode']))}")
+    var = frame["ContentsCode"].map(lambda c: TATORT_CONTENTS[c][0])
+    unit = frame["ContentsCode"].map(lambda c: TATORT_CONTENTS[c][1])
+    return _base(frame, "tatort", var, unit)
 
 
-def _event(label: str) -> str:
-    s = label.lower()
-    for word, key in _EVENTS:
-        if word in s:
-            return key
-    return re.sub(r"\W+", "_", s).strip("_")
+#: TAB5169/TAB6481 events, by SCB's label (the codes are known from no recording). Only these
+#: exact labels are taken; any other event keeps a slug of its label and is not used.
+EVENTS = {
+    "födda": "fodda", "levande födda": "fodda", "döda": "doda", "samtliga inflyttningar": "inflyttade",
+    "samtliga utflyttningar": "utflyttade", "flyttningsöverskott": "flyttnetto", "folkökning": "folkokning",
+    "födelseöverskott": "fodelseoverskott", "invandringar": "invandrade", "utvandringar": "utvandrade",
+    "justeringspost": "justering",
+}
 
 
-def t_forandringar(frame: pd.DataFrame, entry: CatalogueTable) -> pd.DataFrame:
-    tidy = _base(frame, "kommun", frame["ContentsCode_label"].map(_event), "personer",
-                 kon=_kon_code(frame) if "Kon" in frame else "", source=_src(frame))
-    return tidy
+def event_of(label: str) -> str:
+    s = str(label).strip().lower()
+    return EVENTS.get(s, "handelse_" + re.sub(r"\W+", "_", s).strip("_"))
 
 
-def t_inkomst(frame: pd.DataFrame, entry: CatalogueTable) -> pd.DataFrame:
-    lab = frame["ContentsCode_label"].str.lower()
-    var = lab.map(lambda s: "medianinkomst" if "median" in s else ("medelinkomst" if "medel" in s else re.sub(r"\W+", "_", s)))
-    return _base(frame, "kommun", var, "tkr", alder=frame["Alder"], kon=_kon_code(frame), source=_src(frame))
+def t_forandringar(frame: pd.DataFrame, part: Part) -> pd.DataFrame:
+    return _base(frame, "kommun", frame["Forandringar_label"].map(event_of), "personer", kon=_kon(frame))
 
 
-def _level(label: str) -> str:
-    s = label.lower()
-    if "saknas" in s:
-        return "utb_saknas"
-    if "forskar" in s or "eftergymnasial" in s:
-        return "utb_eftergymnasial"
-    if "gymnasial" in s and "förgymnasial" not in s:
-        return "utb_gymnasial"
-    return "utb_forgymnasial"
+def t_inkomst(frame: pd.DataFrame, part: Part) -> pd.DataFrame:
+    var = frame["ContentsCode"].map({"HE0110J8": "medianinkomst", "HE0110J7": "medelinkomst"})
+    if var.isna().any():
+        raise DataShapeError("TAB3554: oväntad innehållskod.")
+    return _base(frame, "kommun", var, "tkr", alder=frame["Alder"], kon=_kon(frame))
 
 
-def t_utbildning(frame: pd.DataFrame, entry: CatalogueTable) -> pd.DataFrame:
-    tidy = _base(frame, "kommun", frame["UtbildningsNiva_label"].map(_level), "personer",
-                 alder=frame["Alder_label"].map(_age_band), kon=_kon_code(frame), source=_src(frame))
-    keys = [c for c in tidy.columns if c not in ("value", "status", "region_name", "note", "ref_date", "unit", "source")]
+#: SUN levels of UF0506 (TAB3981), by code (verified in the recorded metadata).
+EDUCATION_LEVELS = {"1": "utb_forgymnasial", "2": "utb_forgymnasial", "3": "utb_gymnasial", "4": "utb_gymnasial",
+                    "5": "utb_eftergymnasial", "6": "utb_eftergymnasial", "7": "utb_eftergymnasial",
+                    "US": "utb_saknas"}
+
+
+def t_utbildning(frame: pd.DataFrame, part: Part) -> pd.DataFrame:
+    """Persons 25–64 by level: single years 25…64 summed here (the leaves; no total code is fetched)."""
+    ages = frame["Alder"].map(age_of)
+    if ages.isna().any() or ages.min() != 25 or ages.max() != 64:
+        raise DataShapeError("TAB3981: väntade ettårsklasserna 25–64.")
+    tidy = _base(frame, "kommun", frame["UtbildningsNiva"].map(EDUCATION_LEVELS), "personer", alder="25-64",
+                 kon=_kon(frame))
+    keys = ["region_code", "region_name", "level", "year", "ref_date", "variable", "alder", "kon", "unit", "source"]
     summed = tidy.groupby(keys, as_index=False, dropna=False).agg(
         value=("value", lambda v: v.sum(min_count=len(v))),  # any missing part → the sum is missing
         status=("status", lambda s: next((x for x in s if isinstance(x, str) and x), None)),
-        region_name=("region_name", "first"), ref_date=("ref_date", "first"), unit=("unit", "first"),
-        source=("source", "first"), note=("note", "first"),
+        note=("note", "first"),
     )
     return coerce_tidy(summed)
 
 
-def t_sysselsattning(frame: pd.DataFrame, entry: CatalogueTable) -> pd.DataFrame:
-    lab = frame["ContentsCode_label"].str.lower()
-    var = lab.map(lambda s: "sysselsattningsgrad" if "grad" in s else ("sysselsatta" if "sysselsatta" in s else re.sub(r"\W+", "_", s)))
-    unit = var.map(lambda v: "procent" if v == "sysselsattningsgrad" else "personer")
-    return _base(frame, "kommun", var, unit, kon=_kon_code(frame) if "Kon" in frame else "", source=_src(frame))
+#: BAS (TAB3200) contents codes, verified in the recorded metadata.
+BAS_CONTENTS = {"000002NS": ("sysselsattningsgrad", "procent"), "000002NN": ("arbetsloshet", "procent"),
+                "000002NT": ("sysselsatta", "personer")}
 
 
-# -- the catalogue ---------------------------------------------------------------------------
+def t_sysselsattning(frame: pd.DataFrame, part: Part) -> pd.DataFrame:
+    var = frame["ContentsCode"].map(lambda c: BAS_CONTENTS[c][0])
+    unit = frame["ContentsCode"].map(lambda c: BAS_CONTENTS[c][1])
+    return _base(frame, "kommun", var, unit, alder=frame["Alder"], kon=_kon(frame))
+
+
+def total_of(frame: pd.DataFrame, keys: list[str], dim: str) -> pd.DataFrame:
+    """Totals over ``dim`` ("alder" or "kon"): SCB's published total rows ('' in ``dim``) where the
+    frame has them, else the sum of the leaves — never both.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"region_code": ["a"] * 3, "alder": ["", "0", "1"], "value": [3.0, 1.0, 2.0]})
+    >>> total_of(f, ["region_code"], "alder")["value"].tolist()
+    [3.0]
+    """
+    published = frame[frame[dim] == ""]
+    leaves = frame[frame[dim] != ""]
+    summed = leaves.groupby(keys, as_index=False)["value"].sum(min_count=1)
+    if published.empty:
+        return summed
+    pub = published[keys + ["value"]]
+    have = pd.MultiIndex.from_frame(pub[keys])
+    rest = summed[~pd.MultiIndex.from_frame(summed[keys]).isin(have)] if len(summed) else summed
+    return pd.concat([pub, rest], ignore_index=True)
+
+
+# -- the catalogue -----------------------------------------------------------------------------------
+
+_POP_EXPECT = {"ContentsCode": {"BE0101N1": "folkmängd"}, "Alder": {"0": "0 år", "100+": "100+", "tot": "totalt"},
+               "Kon": {"1": "män", "2": "kvinnor"}}
 
 CATALOGUE: list[CatalogueTable] = [
     CatalogueTable(
         key="tatort_folkmangd", title="Folkmängd och landareal per tätort", subject="MI0810 LandarealTatortN",
-        level="tatort", search="landareal tätort folkmängd", label_pattern=r"(?i)landareal per tätort",
-        selection=lambda c: {"Region": [f"{c.lan}*"], "ContentsCode": ["*"], "Tid": ["*"]},
-        transform=t_tatort_folkmangd,
+        level="tatort",
+        parts=(Part(None, search="landareal tätort", label_pattern=r"(?i)^landareal per tätort",
+                    variables=("region", "tabellinnehåll", "år"),
+                    contents={"000003F7": "folkmängd", "000003F9": "landareal"},
+                    selection=lambda c, d: {"Region": [f"{c.lan}*"], "ContentsCode": ["000003F7", "000003F9"],
+                                            "Tid": ["*"]},
+                    transform=t_tatort_folkmangd),),
     ),
     CatalogueTable(
         key="tatort_alder", title="Befolkning i tätorter efter kön och ålder (0–19, 20–64, 65+)",
-        subject="MI0810 TatortAlderNN", level="tatort", search="befolkning tätorter kön ålder",
-        label_pattern=r"(?i)befolkning i tätorter efter kön, ålder och tätort",
-        selection=lambda c: {"Region": [f"{c.lan}*"], "Kon": ["*"], "Alder": ["*"], "ContentsCode": ["*"], "Tid": ["*"]},
-        transform=t_alder_kon,
+        subject="MI0810 TatortAlderNN", level="tatort",
+        parts=(Part(None, search="befolkning tätorter kön ålder",
+                    label_pattern=r"(?i)^befolkning i tätorter efter kön, ålder och tätort",
+                    variables=("region", "kön", "ålder", "år"),
+                    selection=lambda c, d: {"Region": [f"{c.lan}*"], "Kon": [_one_by_label(d["Kon"], r"^totalt$")],
+                                            "Alder": _codes_by_label(d["Alder"], r"^(0-19|20-64|65\+) år$"),
+                                            "ContentsCode": ["*"], "Tid": ["*"]},
+                    transform=t_tatort_alder),),
     ),
     CatalogueTable(
         key="kommun_alder_kon", title="Folkmängd efter region, ålder och kön (31 december)",
-        subject="BE0101 BefolkningNy", level="kommun", table_id="TAB638", verified=True,
-        selection=lambda c: {"Region": c.regions, "Alder": ["*"], "Kon": ["*"], "ContentsCode": ["BE0101N1"],
-                             "Tid": ["top(11)"]},
-        transform=t_alder_kon,
+        subject="BE0101 BefolkningNy", level="kommun",
+        parts=(
+            # Single years 0…100+ (the leaves); 'tot' is never asked for, Civilstand is eliminated (summed).
+            Part("TAB638", years="–2024", expect=_POP_EXPECT,
+                 selection=lambda c, d: {"Region": c.regions, "Alder": _single_years(d["Alder"]),
+                                         "Kon": ["1", "2"], "ContentsCode": ["BE0101N1"], "Tid": ["top(11)"]},
+                 transform=t_alder_kon),
+            # 2025– with SCB's noise: 5-year bands for shares and SCB's own total for the population.
+            Part("TAB5557", years="2025–", note="Från 2025 (SCB TAB5557) med SCB:s slumpbrus.",
+                 expect={"ContentsCode": {"000007ME": "folkmängd"}, "Alder": {"TotSA": "totalt", "-4": "0–4"},
+                         "Civilstand": {"SC": "totalt"}, "Kon": {"TotSa": "totalt"}},
+                 selection=lambda c, d: {"Region": c.regions, "Civilstand": ["SC"],
+                                         "Alder": ["TotSA", *_five_year_bands(d["Alder"])],
+                                         "Kon": ["TotSa"], "ContentsCode": ["000007ME"], "Tid": ["*"]},
+                 transform=t_alder_kon),
+        ),
     ),
     CatalogueTable(
         key="kommun_forandringar", title="Befolkningsförändringar: födda, döda, in- och utflyttade",
-        subject="BE0101 Befolkningsförändringar", level="kommun", search="befolkningsförändringar region händelse",
-        label_pattern=r"(?i)befolkningsförändringar efter region",
-        selection=lambda c: {"Region": c.regions, "ContentsCode": ["*"], "Tid": ["top(10)"]},
-        transform=t_forandringar,
+        subject="BE0101 BefforandrKvRLK", level="kommun",
+        parts=(
+            Part("TAB5169", years="–2024", expect={"Period": {"hel": "helår"}, "ContentsCode": {"000002Z9": "antal"}},
+                 selection=lambda c, d: {"Region": c.regions, "Forandringar": ["*"], "Period": ["hel"],
+                                         "Kon": ["1+2"], "ContentsCode": ["000002Z9"], "Tid": ["top(10)"]},
+                 transform=t_forandringar),
+            Part("TAB6481", years="2025–", note="Från 2025 (SCB TAB6481) med SCB:s slumpbrus.",
+                 expect={"Period": {"hel": "helår"}},
+                 selection=lambda c, d: {"Region": c.regions, "Forandringar": ["*"], "Period": ["hel"],
+                                         "Kon": ["TotSa"], "ContentsCode": ["*"], "Tid": ["*"]},
+                 transform=t_forandringar),
+        ),
     ),
     CatalogueTable(
         key="kommun_inkomst", title="Sammanräknad förvärvsinkomst, medianinkomst (tkr), 16 år och äldre",
-        subject="HE0110 SamForvInk1", level="kommun", table_id="TAB3554", verified=True,
-        selection=lambda c: {"Region": c.regions, "Kon": ["1+2"], "Alder": ["tot16+"], "ContentsCode": ["HE0110J8"],
-                             "Tid": ["top(5)"]},
-        transform=t_inkomst,
+        subject="HE0110 SamForvInk1", level="kommun",
+        parts=(Part("TAB3554", expect={"ContentsCode": {"HE0110J8": "median"}, "Alder": {"tot16+": "16+"},
+                                       "Inkomstklass": {"TOT": "totalt"}, "Kon": {"1+2": "totalt"}},
+                    selection=lambda c, d: {"Region": c.regions, "Kon": ["1+2"], "Alder": ["tot16+"],
+                                            "Inkomstklass": ["TOT"], "ContentsCode": ["HE0110J8"], "Tid": ["*"]},
+                    transform=t_inkomst),),
     ),
     CatalogueTable(
         key="kommun_utbildning", title="Befolkning 25–64 år efter utbildningsnivå",
-        subject="UF0506 Utbildning", level="kommun", search="utbildningsnivå region",
-        label_pattern=r"(?i)befolkning.*utbildningsnivå",
-        selection=lambda c: {"Region": c.regions, "UtbildningsNiva": ["*"], "Alder": ["*"], "Kon": ["*"],
-                             "ContentsCode": ["*"], "Tid": ["top(1)"]},
-        transform=t_utbildning,
+        subject="UF0506 Utbildning", level="kommun",
+        parts=(Part("TAB3981", expect={"ContentsCode": {"UF0506A1": "antal"}, "Alder": {"25": "25 år", "64": "64 år"},
+                                       "UtbildningsNiva": {"5": "eftergymnasial", "7": "forskar", "US": "saknas"}},
+                    selection=lambda c, d: {"Region": c.regions, "UtbildningsNiva": ["*"],
+                                            "Alder": _single_years(d["Alder"], 25, 64),
+                                            "ContentsCode": ["UF0506A1"], "Tid": ["top(1)"]},
+                    transform=t_utbildning),),
     ),
     CatalogueTable(
-        key="kommun_sysselsattning", title="Befolkningen 20–64 år efter arbetsmarknadsstatus (sysselsättning)",
-        subject="AM0210 BAS ArbStatusAr", level="kommun", search="arbetsmarknadsstatus region",
-        label_pattern=r"(?i)arbetsmarknadsstatus",
-        selection=lambda c: {"Region": c.regions, "Kon": ["1+2"], "ContentsCode": ["*"], "Tid": ["top(1)"]},
-        transform=t_sysselsattning,
+        key="kommun_sysselsattning", title="Befolkningen 20–64 år efter arbetsmarknadsstatus (BAS, årligt register)",
+        subject="AM0210 BAS ArRegArbStatus", level="kommun",
+        parts=(Part("TAB3200", expect={"Alder": {"20-64": "20–64"}, "Fodelseregion": {"tot": "totalt"},
+                                       "ContentsCode": {"000002NS": "sysselsättningsgrad", "000002NN": "arbetslöshet",
+                                                        "000002NT": "antal sysselsatta"}},
+                    selection=lambda c, d: {"Region": c.regions, "Kon": ["1+2"], "Alder": ["20-64"],
+                                            "Fodelseregion": ["tot"], "ContentsCode": list(BAS_CONTENTS),
+                                            "Tid": ["*"]},
+                    transform=t_sysselsattning),),
     ),
     CatalogueTable(
         key="deso_alder", title="Folkmängd per DeSO efter ålder (5-årsgrupper)",
-        subject="BE0101 FolkmDesoAldKon", level="deso", table_id="TAB6574", verified=True,
-        codelists={"Region": "vs_DeSO2025"},
-        selection=lambda c: {"Region": [f"{c.lan}*"], "Alder": ["*"], "Kon": ["1+2"], "ContentsCode": ["000007Y7"],
-                             "Tid": ["top(1)"]},
-        transform=t_alder_kon,
+        subject="BE0101 FolkmDesoAldKon", level="deso",
+        parts=(Part("TAB6574", codelists={"Region": "vs_DeSO2025"},
+                    expect={"ContentsCode": {"000007Y7": "folkmängd"}},
+                    selection=lambda c, d: {"Region": [f"{c.lan}*"], "Alder": ["*"], "Kon": ["1+2"],
+                                            "ContentsCode": ["000007Y7"], "Tid": ["top(1)"]},
+                    transform=t_alder_kon),),
     ),
 ]
 
@@ -276,44 +416,105 @@ def context(snapshot: Snapshot, lan: str) -> Context:
     """The län and its kommuner, from the snapshot's region register."""
     reg = snapshot.read("regioner")
     if lan not in set(reg.loc[reg["level"] == "lan", "region_code"]):
-        from .errors import InvalidParameterError
-
         raise InvalidParameterError(f"Okänd länskod {lan!r}. Skåne län har koden 12.")
     kommuner = tuple(sorted(reg.loc[(reg["level"] == "kommun") & (reg["lan_code"] == lan), "region_code"]))
     return Context(lan=lan, kommuner=kommuner)
 
 
-def resolve(client: Any, entry: CatalogueTable) -> dict[str, Any]:
-    """The table record of ``entry`` (``/tables/{id}``), resolving the id by search if needed.
+def choose(hits: list[dict[str, Any]], part: Part) -> list[dict[str, Any]]:
+    """The search hits that can be ``part``'s table, best first — SCB's relevance order kept.
+
+    Only annual, not discontinued tables whose label matches and whose variable names include
+    every variable the selection needs. Periods are never compared (a monthly "2026M03" is not
+    newer than an annual "2024").
+    """
+    rx = re.compile(part.label_pattern)
+    wanted = {v.lower() for v in part.variables}
+    out = []
+    for h in hits:
+        if h.get("discontinued") or str(h.get("timeUnit", "Annual")) != "Annual":
+            continue
+        if not rx.search(str(h.get("label", ""))):
+            continue
+        if not wanted <= {str(v).lower() for v in h.get("variableNames") or []}:
+            continue
+        out.append(h)
+    return out
+
+
+def resolve(client: Any, part: Part, subject: str = "") -> dict[str, Any]:
+    """The table record (``/tables/{id}``) of ``part``, resolving the id by search if needed.
 
     Raises
     ------
     TableNotFoundError
-        When no search hit matches ``label_pattern``.
+        When no search hit is the table (and says how many hits were looked at).
     """
-    if entry.table_id:
-        return client.table(entry.table_id)
-    hits = client.search(entry.search, page_size=100)
-    pattern = re.compile(entry.label_pattern)
-    matching = [h for h in hits if pattern.search(h.get("label", "")) and not h.get("discontinued")]
-    if not matching:
-        raise TableNotFoundError(
-            None, "Tabellen hittades inte",
-            f"Ingen tabell för {entry.subject} bland {len(hits)} träffar på {entry.search!r}.",
-        )
-    # Newest data first (lastPeriod), then most recently updated.
-    best = sorted(matching, key=lambda h: (str(h.get("lastPeriod", "")), str(h.get("updated", ""))))[-1]
-    return client.table(best["id"])
+    if part.table_id:
+        return client.table(part.table_id)
+    hits = client.search(part.search)
+    for hit in choose(hits, part):
+        meta = client.metadata(hit["id"])
+        dims = {d.id: d for d in _dims(meta)}
+        contents = dims.get("ContentsCode")
+        if part.contents and (contents is None or not set(part.contents) <= set(contents.codes)):
+            log.info("%s: %s saknar innehållskoderna %s", subject, hit["id"], sorted(part.contents))
+            continue
+        return client.table(hit["id"])
+    raise TableNotFoundError(None, "Tabellen hittades inte",
+                             f"Ingen tabell för {subject or part.search} bland {len(hits)} träffar på {part.search!r}.")
 
 
-def fetch(client: Any, entry: CatalogueTable, ctx: Context) -> tuple[pd.DataFrame, dict[str, Any], pd.DataFrame]:
-    """Fetch one catalogue table for the whole län in as few requests as the cell limit allows.
+def _dims(meta: dict[str, Any]) -> list[Dimension]:
+    from .jsonstat import dimensions
+
+    return dimensions(meta)
+
+
+def fetch_part(client: Any, part: Part, ctx: Context, subject: str = "") -> tuple[pd.DataFrame, dict[str, Any], pd.DataFrame]:
+    """Fetch one part for the whole län in as few requests as the cell limit allows.
 
     Returns (tidy rows, table record, raw frame).
     """
-    record = resolve(client, entry)
-    raw = client.data(record["id"], entry.selection(ctx), entry.codelists or None)
-    tidy = entry.transform(raw, entry)
+    record = resolve(client, part, subject)
+    meta = client.metadata(record["id"], part.codelists or None)
+    dims = {d.id: d for d in _dims(meta)}
+    raw = client.data(record["id"], part.selection(ctx, dims), part.codelists or None)
+    tidy = part.transform(raw, part)
     if tidy.empty:
         raise DataShapeError(f"{record['id']}: svaret gav inga rader för län {ctx.lan}.")
+    if part.note:
+        tidy["note"] = part.note
     return tidy, record, raw
+
+
+def fetch(client: Any, entry: CatalogueTable, ctx: Context) -> tuple[pd.DataFrame, list[dict[str, Any]], list[pd.DataFrame]]:
+    """Fetch every part of ``entry``; rows of later parts (successor tables) continue the series."""
+    frames, records, raws = [], [], []
+    for part in entry.parts:
+        tidy, record, raw = fetch_part(client, part, ctx, entry.subject)
+        frames.append(tidy)
+        records.append(record)
+        raws.append(raw)
+    return coerce_tidy(pd.concat(frames, ignore_index=True)), records, raws
+
+
+def check_metadata(part: Part, meta: dict[str, Any]) -> list[str]:
+    """Differences between a table's metadata and what the catalogue expects (empty = OK)."""
+    problems = []
+    dims = {d.id: d for d in _dims(meta)}
+    needed = set(part.expect) | ({"ContentsCode"} if part.contents else set())
+    for var in sorted(needed):
+        if var not in dims:
+            problems.append(f"variabeln {var} saknas")
+    for var, codes in {**part.expect, **({"ContentsCode": part.contents} if part.contents else {})}.items():
+        d = dims.get(var)
+        if d is None:
+            continue
+        labels = dict(zip(d.codes, d.labels))
+        for code, word in codes.items():
+            if code not in labels:
+                problems.append(f"{var}: koden {code} saknas")
+            elif word.lower() not in labels[code].lower():
+                problems.append(f"{var} {code}: etiketten är {labels[code]!r}, väntade något med {word!r}")
+    return problems

@@ -240,7 +240,7 @@ def _cached(data: Data, key: str, make: Callable[[], pd.DataFrame]) -> pd.DataFr
 def _band_share(w: pd.DataFrame, band: str) -> pd.Series:
     """Share (%) of ``band`` in a frame of counts by band with a ``total`` column."""
     out = (100.0 * w[band] / w["total"]).astype(float)
-    out.attrs["ref"] = f"{w.attrs['year']}-12-31"
+    out.attrs = {"ref": f"{w.attrs['year']}-12-31"}  # not the inputs' attrs (pandas propagates them)
     return out
 
 
@@ -256,6 +256,8 @@ def _tatort_age_counts(data: Data) -> pd.DataFrame:
     t = t[t["year"] == year]
     wide = t.pivot_table(index="region_code", columns="alder", values="value", aggfunc="first", dropna=False)
     wide = wide.rename(columns={"": "total"})
+    if "total" not in wide:  # only the bands were fetched (the leaves): the total is their sum
+        wide["total"] = wide[[b for b in AGE_BANDS if b in wide]].sum(axis=1, min_count=len(AGE_BANDS))
     status = t.dropna(subset=["status"]).pivot_table(index="region_code", columns="alder", values="status",
                                                      aggfunc="first").rename(columns={"": "total"})
     wide.attrs["year"] = year
@@ -314,6 +316,10 @@ def kommun_age_share(band: str) -> Callable[[Data], pd.Series]:
 
 
 def _kommun_total(data: Data, year: int) -> pd.Series:
+    """Population 31 December per region: the one series of :attr:`Data.kommun_folkmangd`."""
+    k = data.kommun_folkmangd
+    if len(k) and (k["year"] == year).any():
+        return _kommun_population(data, year)
     return kommun_age_counts(data, year)["total"]
 
 

@@ -200,6 +200,14 @@ def to_frame(doc: dict[str, Any]) -> pd.DataFrame:
         if col not in ("value", "status") and frame[col].notna().all():
             frame[col] = frame[col].astype("str")
     notes = list(doc.get("note") or [])
+    dimension_notes: list[str] = []
+    for d in dims:  # SCB's notes on a variable and on single categories ("Fotnot till kommun 0331 …")
+        dimension_notes += [f"{d.label}: {n}" for n in d.notes]
+        cat_notes = ((doc["dimension"][d.id].get("category") or {}).get("note") or {})
+        for code in d.codes:
+            for n in cat_notes.get(code) or []:
+                label = d.labels[d.codes.index(code)]
+                dimension_notes.append(f"{d.label} {label}: {n}")
     mandatory_idx = {int(k) for k, v in ((doc.get("extension") or {}).get("noteMandatory") or {}).items() if v}
     frame.attrs.update(
         {
@@ -209,6 +217,7 @@ def to_frame(doc: dict[str, Any]) -> pd.DataFrame:
             "source": doc.get("source"),
             "notes": notes,
             "mandatory_notes": [notes[i] for i in sorted(mandatory_idx) if i < len(notes)],
+            "dimension_notes": list(dict.fromkeys(dimension_notes)),
             "dimensions": [d.id for d in dims],
         }
     )

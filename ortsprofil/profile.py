@@ -505,14 +505,18 @@ def _data_for(reg: Registry) -> ind.Data:
 def _with_fetched_totals(base: pd.DataFrame, by_age_sex: pd.DataFrame) -> pd.DataFrame:
     """Population 31 December per region and year: the bundled series, where fetched replaced by
     SCB TAB638 totals (all ages, both sexes) — one series for charts and growth figures alike."""
+    from .catalogue import total_of
+    from .snapshot import coerce_tidy
+
     k = by_age_sex[by_age_sex["variable"] == "folkmangd"]
     if k.empty:
         return base
     keys = ["region_code", "region_name", "level", "year", "ref_date", "variable", "unit", "source"]
-    totals = k.groupby(keys, as_index=False)["value"].sum(min_count=1)
+    # SCB's published total where the table has one (TAB5557 'TotSA'), else the sum of single
+    # years and both sexes (TAB638) — never a total added to its own parts.
+    by_sex = total_of(k, keys + ["kon"], "alder").assign(alder="")
+    totals = total_of(by_sex, keys, "kon")
     totals["source"] = totals["source"] + " (hämtad)"
-    from .snapshot import coerce_tidy
-
     totals = coerce_tidy(totals)
     keep = ~base.set_index(["region_code", "year"]).index.isin(totals.set_index(["region_code", "year"]).index)
     return pd.concat([base[keep], totals], ignore_index=True).sort_values(["region_code", "year"])

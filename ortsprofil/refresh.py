@@ -1,10 +1,13 @@
 """``ortsprofil data hamta``: fetch every catalogue table for a län into the snapshot.
 
-One query per table over all tätorter, kommuner (and DeSO) of the län — split only when the
-cell limit demands it, never one request per locality. A table whose SCB ``updated`` stamp is
-the one already stored is skipped (unless ``force``). Fetched rows are merged into the
-snapshot table of the same key (they replace rows with the same region, year, variable, age
-and sex), and the manifest records the SCB id, ``updated``, ``fetched_at`` and the län.
+One query per SCB table over all tätorter, kommuner (and DeSO) of the län — split only when
+the cell limit demands it, never one request per locality. A table whose SCB ``updated`` stamps
+(of every part) are the ones already stored is skipped (unless ``force``). Fetched rows are
+merged into the snapshot table of the same key (they replace rows with the same region, year,
+variable, age and sex) and written to the snapshot's fetched store: file and manifest change in
+one atomic step, under a lock, so a killed or failed run leaves the previous snapshot in force
+and two runs never interleave. Every table gets an overall deadline, so a hung server cannot
+stall the run.
 """
 
 from __future__ import annotations
@@ -16,13 +19,16 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import catalogue
-from .errors import OrtsprofilError
+from .errors import OrtsprofilError, SnapshotError
 from .scb import ScbClient
 from .snapshot import Snapshot, coerce_tidy, default, now_iso
 
 log = logging.getLogger(__name__)
 
 _KEY = ["region_code", "year", "variable", "alder", "kon"]
+#: Seconds one table may take in all (requests, retries and waits) before it is given up.
+TABLE_DEADLINE = 300.0
+TEST_MARK = "TESTVÄRDEN"
 
 
 @dataclass
@@ -48,6 +54,25 @@ def merge(old: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([old[keep], new], ignore_index=True).sort_values(_KEY).reset_index(drop=True)
 
 
+def _versions(records: list[dict]) -> tuple[str, ...]:
+    return tuple(f"{r['id']}@{r.get('updated')}" for r in records)
+
+
+def _is_test(raw: pd.DataFrame) -> bool:
+    texts = [str(raw.attrs.get("label") or "")] + [str(n) for n in raw.attrs.get("notes") or []]
+    return any(TEST_MARK in t for t in texts)
+
+
+def _old_rows(snap: Snapshot, key: str) -> pd.DataFrame | None:
+    if not snap.has(key):
+        return None
+    try:
+        return snap.read(key)
+    except SnapshotError as exc:  # a damaged fetched table: start again from the bundled one
+        log.warning("%s: %s", key, exc)
+        return None
+
+
 def hamta(
     lan: str = "12",
     *,
@@ -56,6 +81,7 @@ def hamta(
     keys: Iterable[str] | None = None,
     force: bool = False,
     progress: Callable[[Iterable], Iterable] | None = None,
+    deadline: float | None = TABLE_DEADLINE,
 ) -> list[RefreshResult]:
     """Refresh the catalogue tables for ``lan`` into ``snapshot``.
 
@@ -71,11 +97,13 @@ def hamta(
         Fetch even when SCB's ``updated`` is unchanged.
     progress : callable, optional
         Wraps the iteration (e.g. ``tqdm``).
+    deadline : float, optional
+        Seconds each table may take in all.
 
     Returns
     -------
     list[RefreshResult]
-        One per table; a failing table does not stop the others.
+        One per table; a failing table does not stop the others and leaves its stored version.
     """
     snap = snapshot or default()
     client = client or ScbClient()
@@ -83,36 +111,52 @@ def hamta(
     entries = [catalogue.BY_KEY[k] for k in keys] if keys else list(catalogue.CATALOGUE)
     client.config()
     results: list[RefreshResult] = []
-    iterator = progress(entries) if progress else entries
-    for entry in iterator:
-        before = client.stats.requests
-        try:
-            record = catalogue.resolve(client, entry)
-            tid, updated = record["id"], record.get("updated")
-            if snap.has(entry.key) and not force:
-                info = snap.info(entry.key)
-                if info.origin == "fetched" and info.updated == updated and ctx.lan in info.lans \
-                        and info.scb_table.startswith(f"SCB {tid}"):
-                    results.append(RefreshResult(entry.key, tid, "oförändrad", info.rows,
-                                                 client.stats.requests - before, f"uppdaterad av SCB {updated}"))
-                    continue
-            raw = client.data(tid, entry.selection(ctx), entry.codelists or None)
-            tidy = entry.transform(raw, entry)
-            old = snap.read(entry.key) if snap.has(entry.key) else None
-            merged = merge(old, tidy)
-            lans = tuple(sorted(set(snap.info(entry.key).lans if snap.has(entry.key) else ()) | {ctx.lan}))
-            periods = sorted(set(raw["time"].astype(str)))
-            info = snap.write(
-                entry.key, merged,
-                scb_table=f"SCB {tid} ({entry.subject})", title=entry.title,
-                ref=f"{periods[0]}–{periods[-1]}" if len(periods) > 1 else periods[0],
-                origin="fetched", sources=(tid,), updated=updated, fetched_at=now_iso(),
-                url=f"{client.base_url}/tables/{tid}", lans=lans,
-                notes=tuple(raw.attrs.get("mandatory_notes") or ()),
-            )
-            results.append(RefreshResult(entry.key, tid, "hämtad", len(tidy), client.stats.requests - before,
-                                         f"{raw.attrs.get('requests', 1)} dataanrop"))
-        except OrtsprofilError as exc:
-            log.warning("%s: %s", entry.key, exc)
-            results.append(RefreshResult(entry.key, entry.table_id, "fel", 0, client.stats.requests - before, str(exc)))
+    with snap.writing():
+        iterator = progress(entries) if progress else entries
+        for entry in iterator:
+            before = client.stats.requests
+            try:
+                with client.deadline(deadline):
+                    results.append(_refresh_one(client, snap, entry, ctx, force, before))
+            except OrtsprofilError as exc:
+                log.warning("%s: %s", entry.key, exc)
+                results.append(RefreshResult(entry.key, entry.table_id, "fel", 0, client.stats.requests - before,
+                                             str(exc)))
     return results
+
+
+def _refresh_one(client: ScbClient, snap: Snapshot, entry: catalogue.CatalogueTable, ctx: catalogue.Context,
+                 force: bool, before: int) -> RefreshResult:
+    records = [catalogue.resolve(client, part, entry.subject) for part in entry.parts]
+    versions = _versions(records)
+    ids = ", ".join(r["id"] for r in records)
+    if snap.has(entry.key) and not force:
+        info = snap.info(entry.key)
+        if info.origin == "fetched" and tuple(info.sources) == versions and ctx.lan in info.lans:
+            try:
+                snap.read(entry.key)  # checks the file against the manifest
+            except SnapshotError:
+                pass
+            else:
+                return RefreshResult(entry.key, ids, "oförändrad", info.rows, client.stats.requests - before,
+                                     "uppdaterad av SCB " + ", ".join(str(r.get("updated")) for r in records))
+    tidy, _, raws = catalogue.fetch(client, entry, ctx)
+    merged = merge(_old_rows(snap, entry.key), tidy)
+    lans = tuple(sorted(set(snap.info(entry.key).lans if snap.has(entry.key) else ()) | {ctx.lan}))
+    periods = sorted({str(p) for raw in raws for p in raw["time"].astype(str)})
+    notes: list[str] = []
+    for raw in raws:
+        for n in list(raw.attrs.get("mandatory_notes") or []) + list(raw.attrs.get("dimension_notes") or []):
+            if n not in notes:
+                notes.append(n)
+    test_values = any(_is_test(raw) for raw in raws)
+    snap.write(
+        entry.key, merged,
+        scb_table=f"SCB {ids} ({entry.subject})", title=entry.title,
+        ref=f"{periods[0]}–{periods[-1]}" if len(periods) > 1 else periods[0],
+        origin="fetched", sources=versions, updated=records[0].get("updated"), fetched_at=now_iso(),
+        url=f"{client.base_url}/tables/{records[0]['id']}", lans=lans, notes=tuple(notes), test_values=test_values,
+    )
+    n_requests = sum(raw.attrs.get("requests", 1) for raw in raws)
+    return RefreshResult(entry.key, ids, "hämtad", len(tidy), client.stats.requests - before,
+                         f"{n_requests} dataanrop" + (" (TESTVÄRDEN från en testserver)" if test_values else ""))

@@ -27,6 +27,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -253,6 +254,7 @@ class ScbClient:
         self._limiter = RateLimiter(DEFAULT_LIMITS["maxCallsPerTimeWindow"], DEFAULT_LIMITS["timeWindow"],
                                     clock=clock, sleep=self._wait)
         self._tables: dict[str, dict[str, Any]] = {}
+        self._deadline: float | None = None
         self.stats = ClientStats()
 
     # -- plumbing -----------------------------------------------------------------------------
@@ -271,37 +273,73 @@ class ScbClient:
 
     def _request(self, method: str, path: str, params: dict[str, Any] | None = None,
                  body: Any = None, *, updated: str | None = None, fresh: bool = False,
-                 kind: str = "other") -> Any:
-        """One API call through the cache. ``fresh`` = ask the API when online (cache is fallback)."""
+                 kind: str = "other", check: Callable[[Any], Any] | None = None) -> Any:
+        """One API call through the cache. ``fresh`` = ask the API when online (cache is fallback).
+
+        ``check(response)`` validates (and may convert) a response; it raises
+        :class:`DataShapeError` for a response that must not be used. A response that fails the
+        check is never stored in the cache: it counts as a broken body and is asked for again.
+        """
         params = {"lang": self.lang, **(params or {})}
-        key = canonical_key(method, path, params, body, updated)
         url = f"{self.base_url}/{path.lstrip('/')}"
+        key = canonical_key(method, url, params, body, updated)
+        check = check or (lambda doc: doc)
         if self.cache is not None and (not fresh or self.offline):
             hit = self.cache.get(key)
             if hit is not None:
-                self.stats.cache_hits += 1
-                return hit.response
+                try:
+                    out = check(hit.response)
+                except DataShapeError:
+                    out = None  # a stored answer that no longer passes: ask again (or fail offline)
+                if out is not None:
+                    self.stats.cache_hits += 1
+                    return out
         if self.offline:
             raise CacheMissError(url)
-        data = self._network(method, url, params, body)
+        data, out = self._network(method, url, params, body, check)
         if kind == "data":
             self.stats.data_requests += 1
         if self.cache is not None:
             self.cache.put(key, url=url, method=method, query=params, body=body, response=data, updated=updated)
-        return data
+        return out
 
-    def _network(self, method: str, url: str, params: dict[str, Any], body: Any) -> Any:
+    @contextmanager
+    def deadline(self, seconds: float | None):
+        """Give every request inside the block (retries and waits included) ``seconds`` in all.
+
+        A server that hangs or answers ever more slowly cannot stall a refresh: when the time is
+        up the next attempt raises :class:`ScbApiError` ("Tidsgränsen överskreds").
+        """
+        previous = self._deadline
+        self._deadline = None if seconds is None else self._clock() + seconds
+        try:
+            yield self
+        finally:
+            self._deadline = previous
+
+    def _remaining(self, url: str) -> float:
+        if self._deadline is None:
+            return self.timeout
+        left = self._deadline - self._clock()
+        if left <= 0:
+            raise ScbApiError(None, "Tidsgränsen överskreds",
+                              "SCB:s API svarade inte inom den tid som ges varje tabell.", url)
+        return min(self.timeout, left)
+
+    def _network(self, method: str, url: str, params: dict[str, Any], body: Any,
+                 check: Callable[[Any], Any]) -> tuple[Any, Any]:
         import requests
 
-        last: ScbApiError | None = None
+        last: ScbApiError | DataShapeError | None = None
         for attempt in range(self.max_retries + 1):
+            timeout = self._remaining(url)
             self._limiter.acquire()
             self.stats.requests += 1
             self.stats.log.append(f"{method} {url}")
             if attempt:
                 self.stats.retries += 1
             try:
-                resp = self.session.request(method, url, params=params, json=body, timeout=self.timeout)
+                resp = self.session.request(method, url, params=params, json=body, timeout=timeout)
             except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
                     requests.exceptions.ContentDecodingError) as exc:  # no answer, or a cut-off body
                 last = ScbApiError(None, "Inget svar", f"{type(exc).__name__}: {exc}", url)
@@ -320,9 +358,15 @@ class ScbClient:
             if resp.status_code >= 400:
                 raise self._problem(resp, url)
             try:
-                return resp.json()
+                doc = resp.json()
             except ValueError as exc:  # truncated or broken body
                 last = ScbApiError(resp.status_code, "Trasigt svar", f"Kunde inte läsa JSON: {exc}", url)
+                self._wait(self.backoff * 2**attempt)
+                continue
+            try:
+                return doc, check(doc)
+            except DataShapeError as exc:  # well-formed JSON, wrong content: never kept
+                last = exc
                 self._wait(self.backoff * 2**attempt)
                 continue
         assert last is not None
@@ -364,14 +408,26 @@ class ScbClient:
     def max_cells(self) -> int:
         return int(self.config()["maxDataCells"])
 
-    def search(self, query: str, page_size: int = 50, *, past_days: int | None = None) -> list[dict[str, Any]]:
-        """``/tables?query=…``: table records (id, label, updated, firstPeriod, lastPeriod, …)."""
+    def search(self, query: str, page_size: int = 100, *, past_days: int | None = None,
+               max_pages: int = 20) -> list[dict[str, Any]]:
+        """``/tables?query=…``: every hit, all pages, in SCB's relevance order.
+
+        Returns table records (id, label, updated, timeUnit, variableNames, firstPeriod,
+        lastPeriod, discontinued, …). Discontinued tables are left out by SCB's default.
+        """
         self.config()
-        params: dict[str, Any] = {"query": query, "pageSize": page_size}
-        if past_days:
-            params["pastDays"] = past_days
-        res = self._request("GET", "tables", params, fresh=True)
-        return list((res or {}).get("tables") or [])
+        hits: list[dict[str, Any]] = []
+        for number in range(1, max_pages + 1):
+            params: dict[str, Any] = {"query": query, "pageSize": page_size, "pageNumber": number}
+            if past_days:
+                params["pastDays"] = past_days
+            res = self._request("GET", "tables", params, fresh=True)
+            if not isinstance(res, dict):
+                raise DataShapeError("/tables svarade inte med ett objekt.")
+            hits += list(res.get("tables") or [])
+            if number >= int((res.get("page") or {}).get("totalPages") or 1):
+                break
+        return hits
 
     def table(self, table_id: str) -> dict[str, Any]:
         """``/tables/{id}``: the table record; ``updated`` says when SCB last changed it."""
@@ -444,6 +500,7 @@ class ScbClient:
         frames = []
         notes: list[str] = []
         mandatory: list[str] = []
+        dim_notes: list[str] = []
         for part in parts:
             body = {
                 "selection": [
@@ -452,21 +509,31 @@ class ScbClient:
                     for var, codes in part.items()
                 ]
             }
-            doc = self._request("POST", f"tables/{table_id}/data", {"outputFormat": "json-stat2"}, body,
-                                updated=updated, kind="data")
-            frame = jsonstat.to_frame(doc)
-            if len(frame) != cell_count(part):
-                raise DataShapeError(
-                    f"{table_id}: svaret har {len(frame)} celler men {cell_count(part)} efterfrågades."
-                )
-            for var, codes in part.items():
-                if var in frame and set(frame[var]) != set(codes):
-                    raise DataShapeError(f"{table_id}: svaret har andra värden för {var} än de efterfrågade.")
+            frame = self._request("POST", f"tables/{table_id}/data", {"outputFormat": "json-stat2"}, body,
+                                  updated=updated, kind="data", check=_data_check(table_id, part))
             notes += [n for n in frame.attrs.get("notes", []) if n not in notes]
             mandatory += [n for n in frame.attrs.get("mandatory_notes", []) if n not in mandatory]
+            dim_notes += [n for n in frame.attrs.get("dimension_notes", []) if n not in dim_notes]
             frames.append(frame)
         out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         out.attrs.update(frames[0].attrs)
-        out.attrs.update({"notes": notes, "mandatory_notes": mandatory, "updated": updated,
+        out.attrs.update({"notes": notes, "mandatory_notes": mandatory, "dimension_notes": dim_notes, "updated": updated,
                           "table_id": table_id, "requests": len(parts), "label": meta.get("label")})
         return out
+
+
+def _data_check(table_id: str, part: Selection) -> Callable[[Any], pd.DataFrame]:
+    """Parse a data response and check it holds exactly the cells and codes asked for."""
+
+    def check(doc: Any) -> pd.DataFrame:
+        frame = jsonstat.to_frame(doc)
+        if len(frame) != cell_count(part):
+            raise DataShapeError(f"{table_id}: svaret har {len(frame)} celler men {cell_count(part)} efterfrågades.")
+        for var, codes in part.items():
+            if var not in frame:
+                raise DataShapeError(f"{table_id}: svaret saknar variabeln {var}.")
+            if set(frame[var]) != set(codes):
+                raise DataShapeError(f"{table_id}: svaret har andra värden för {var} än de efterfrågade.")
+        return frame
+
+    return check

@@ -18,9 +18,11 @@ The profile code reads a table the same way whether it was bundled or fetched.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -108,6 +110,7 @@ class TableInfo:
     url: str | None = None
     lans: tuple[str, ...] = ()  # län fetched into this table (fetched tables)
     notes: tuple[str, ...] = ()  # SCB's mandatory notes (e.g. random noise from 2025)
+    test_values: bool = False  # served by a test server ("TESTVÄRDEN"), not SCB's figures
 
     @classmethod
     def from_dict(cls, key: str, d: dict[str, Any]) -> "TableInfo":
@@ -115,6 +118,7 @@ class TableInfo:
         for tup in ("sources", "lans", "notes"):
             fields[tup] = tuple(d.get(tup) or ())
         fields["kind"] = d.get("kind") or "tidy"
+        fields["test_values"] = bool(d.get("test_values"))
         return cls(key=key, **fields)
 
     def to_dict(self) -> dict[str, Any]:
@@ -189,27 +193,19 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-class Snapshot:
-    """A folder of Parquet tables described by ``manifest.json``.
+class _Store:
+    """One folder of content-addressed Parquet files and the manifest that names them.
 
-    Parameters
-    ----------
-    path : Path, optional
-        Folder of the store; defaults to ``config.SNAPSHOT_DIR``.
-
-    Examples
-    --------
-    >>> snap = Snapshot()
-    >>> snap.read("tatort_folkmangd").query("region_code == '1256TB102'")["value"].tolist()
-    [1550.0, 208.0]
+    A table file is named ``<key>-<sha256[:16]>.parquet`` and never changed after it is written;
+    the manifest (written atomically) is the single commit point. A write therefore changes table
+    and manifest together: a process killed before the manifest is replaced leaves the previous
+    table in force, and the orphan file is removed by the next write (:meth:`repair`).
     """
 
-    def __init__(self, path: Path | str | None = None):
-        self.path = Path(path) if path is not None else config.SNAPSHOT_DIR
-        self._frames: dict[str, pd.DataFrame] = {}
+    def __init__(self, path: Path):
+        self.path = path
         self._manifest: dict[str, Any] | None = None
 
-    # -- manifest -------------------------------------------------------------------------
     @property
     def manifest(self) -> dict[str, Any]:
         if self._manifest is None:
@@ -223,21 +219,105 @@ class Snapshot:
                     raise SnapshotError(f"{mpath} är skadad: {exc}") from exc
         return self._manifest
 
+    def reload(self) -> None:
+        self._manifest = None
+
+    def tables(self) -> dict[str, dict[str, Any]]:
+        return self.manifest.get("tables", {})
+
+    def commit(self, key: str, info: "TableInfo | None") -> None:
+        """Replace (or with None remove) one manifest entry: one atomic rename."""
+        mpath = self.path / MANIFEST
+        fresh = json.loads(mpath.read_text(encoding="utf-8")) if mpath.exists() else {"tables": {}}
+        if info is None:
+            fresh.setdefault("tables", {}).pop(key, None)
+        else:
+            fresh.setdefault("tables", {})[key] = info.to_dict()
+        fresh["written_at"] = now_iso()
+        atomic_write_bytes(mpath, (json.dumps(fresh, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode())
+        self._manifest = fresh
+
+    def repair(self, *, drop_broken: bool = True) -> list[str]:
+        """Remove leftovers of killed writes (temporary and unreferenced files); drop broken entries."""
+        done: list[str] = []
+        if not self.path.exists():
+            return done
+        for tmp in self.path.glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+            done.append(f"tog bort {tmp.name}")
+        self.reload()
+        referenced = {d.get("file") for d in self.tables().values()}
+        for f in self.path.glob("*.parquet"):
+            if f.name not in referenced:
+                f.unlink(missing_ok=True)
+                done.append(f"tog bort {f.name}")
+        for key, d in (list(self.tables().items()) if drop_broken else []):
+            fpath = self.path / d.get("file", "")
+            if not fpath.exists() or _sha256(fpath) != d.get("sha256"):
+                self.commit(key, None)
+                done.append(f"tog bort den trasiga tabellen {key}")
+        return done
+
+
+class Snapshot:
+    """The local data store: bundled tables, with fetched tables laid over them.
+
+    Bundled tables (``ortsprofil data bygg``, committed with the project) live in ``path``;
+    tables fetched from SCB (``ortsprofil data hamta``) live in ``path / "fetched"`` with their own
+    manifest, so a refresh never edits a committed file. A key that exists in both is read from
+    the fetched store (it holds the bundled rows too, with fetched rows replacing the same
+    region, year, variable, age and sex). Every read checks the file against the manifest's
+    sha256.
+
+    Parameters
+    ----------
+    path : Path, optional
+        Folder of the store; defaults to ``config.SNAPSHOT_DIR``.
+
+    Examples
+    --------
+    >>> snap = Snapshot()
+    >>> snap.read("tatort_folkmangd").query("region_code == '1256TB102'")["value"].tolist()
+    [1550.0, 208.0]
+    """
+
+    FETCHED = "fetched"
+
+    def __init__(self, path: Path | str | None = None):
+        self.path = Path(path) if path is not None else config.SNAPSHOT_DIR
+        self._bundled = _Store(self.path)
+        self._fetched = _Store(self.path / self.FETCHED)
+        self._frames: dict[str, pd.DataFrame] = {}
+
+    # -- manifest -------------------------------------------------------------------------
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """The combined view: every table with the entry that is in force."""
+        return {"tables": {**self._bundled.tables(), **self._fetched.tables()}}
+
+    def _store(self, key: str) -> _Store:
+        return self._fetched if key in self._fetched.tables() else self._bundled
+
     def tables(self) -> list[str]:
         """Keys of all stored tables, sorted."""
-        return sorted(self.manifest.get("tables", {}))
+        return sorted(self.manifest["tables"])
 
     def has(self, key: str) -> bool:
-        return key in self.manifest.get("tables", {})
+        return key in self._fetched.tables() or key in self._bundled.tables()
 
     def info(self, key: str) -> TableInfo:
-        try:
-            return TableInfo.from_dict(key, self.manifest["tables"][key])
-        except KeyError:
+        d = self._fetched.tables().get(key) or self._bundled.tables().get(key)
+        if d is None:
             raise SnapshotError(
                 f"Tabellen {key!r} finns inte i datakopian {self.path}. "
                 "Kör `ortsprofil data hamta` för att hämta den från SCB."
-            ) from None
+            )
+        return TableInfo.from_dict(key, d)
+
+    def bundled_info(self, key: str) -> TableInfo | None:
+        """The bundled entry of ``key`` (also when a fetched table is laid over it)."""
+        d = self._bundled.tables().get(key)
+        return TableInfo.from_dict(key, d) if d else None
 
     # -- reading --------------------------------------------------------------------------
     def read(self, key: str) -> pd.DataFrame:
@@ -246,26 +326,63 @@ class Snapshot:
         Raises
         ------
         SnapshotError
-            When the table is not in the manifest, its file is missing, or its shape is wrong.
+            When the table is not in the manifest, its file is missing or does not match the
+            manifest's checksum (with the command that repairs it), or its shape is wrong.
         """
         if key not in self._frames:
             info = self.info(key)
-            fpath = self.path / info.file
+            store = self._store(key)
+            fpath = store.path / info.file
+            if not fpath.exists():  # a concurrent write may have moved on: read the manifest again
+                store.reload()
+                info = self.info(key)
+                fpath = self._store(key).path / info.file
+            repair = ("ortsprofil data hamta --tvinga" if info.origin == "fetched" else "ortsprofil data bygg")
             if not fpath.exists():
-                raise SnapshotError(f"Filen {fpath} saknas, fast manifestet nämner den.")
-            frame = pd.read_parquet(fpath)
-            if info.kind == "registry":
-                frame = _coerce_registry(key, frame)
-            else:
-                frame = coerce_tidy(frame)
-            if len(frame) != info.rows:
+                raise SnapshotError(f"Tabellen {key!r} saknar sin fil {fpath}. Reparera datakopian med `{repair}`.")
+            data = fpath.read_bytes()
+            if hashlib.sha256(data).hexdigest() != info.sha256:
                 raise SnapshotError(
-                    f"{fpath} har {len(frame)} rader men manifestet säger {info.rows}."
+                    f"Tabellen {key!r} i datakopian är skadad eller ändrad (kontrollsumman stämmer inte med "
+                    f"manifestet). Reparera den med `{repair}`."
                 )
+            frame = pd.read_parquet(io.BytesIO(data))
+            frame = _coerce_registry(key, frame) if info.kind == "registry" else coerce_tidy(frame)
+            if len(frame) != info.rows:
+                raise SnapshotError(f"{fpath} har {len(frame)} rader men manifestet säger {info.rows}.")
             self._frames[key] = frame
         return self._frames[key].copy()
 
     # -- writing --------------------------------------------------------------------------
+    @contextmanager
+    def writing(self, *, wait: bool = True):
+        """Hold the snapshot's write lock (one writer at a time) and repair leftovers first.
+
+        Raises
+        ------
+        SnapshotError
+            With ``wait=False`` when another process holds the lock.
+        """
+        import fcntl
+
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / ".lock", "a+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                raise SnapshotError("En annan process skriver just nu till datakopian. Försök igen om en stund.") from None
+            try:
+                self.repair()
+                yield self
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def repair(self) -> list[str]:
+        """Remove what a killed write left behind; fetched entries whose file is broken are dropped."""
+        done = self._fetched.repair() + self._bundled.repair(drop_broken=False)
+        self._frames.clear()
+        return done
+
     def write(
         self,
         key: str,
@@ -282,41 +399,30 @@ class Snapshot:
         kind: str = "tidy",
         lans: tuple[str, ...] = (),
         notes: tuple[str, ...] = (),
+        test_values: bool = False,
     ) -> TableInfo:
-        """Store ``frame`` as table ``key`` (atomic file write, then manifest update)."""
+        """Store ``frame`` as table ``key``: a new file, then one atomic manifest replace."""
         if origin not in ("bundled", "fetched"):
             raise ValueError(f"origin must be 'bundled' or 'fetched', not {origin!r}")
         frame = _coerce_registry(key, frame) if kind == "registry" else coerce_tidy(frame)
         frame = frame.reset_index(drop=True)
-        fname = f"{key}.parquet"
-        fpath = self.path / fname
-        self.path.mkdir(parents=True, exist_ok=True)
+        store = self._fetched if origin == "fetched" else self._bundled
+        store.path.mkdir(parents=True, exist_ok=True)
         buf = frame.to_parquet(index=False, compression="zstd")
-        atomic_write_bytes(fpath, buf)
+        digest = hashlib.sha256(buf).hexdigest()
+        fname = f"{key}-{digest[:16]}.parquet"
+        fpath = store.path / fname
+        if not fpath.exists():
+            atomic_write_bytes(fpath, buf)
         info = TableInfo(
-            key=key,
-            file=fname,
-            scb_table=scb_table,
-            title=title,
-            ref=ref,
-            origin=origin,
-            rows=len(frame),
-            sha256=_sha256(fpath),
-            updated=updated,
-            fetched_at=fetched_at,
-            sources=tuple(sources),
-            kind=kind,
-            url=url,
-            lans=tuple(lans),
-            notes=tuple(notes),
+            key=key, file=fname, scb_table=scb_table, title=title, ref=ref, origin=origin, rows=len(frame),
+            sha256=digest, updated=updated, fetched_at=fetched_at, sources=tuple(sources), kind=kind, url=url,
+            lans=tuple(lans), notes=tuple(notes), test_values=test_values,
         )
-        manifest = self.manifest
-        manifest.setdefault("tables", {})[key] = info.to_dict()
-        manifest["written_at"] = now_iso()
-        atomic_write_bytes(
-            self.path / MANIFEST,
-            (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode(),
-        )
+        old = store.tables().get(key, {}).get("file")
+        store.commit(key, info)
+        if old and old != fname:
+            (store.path / old).unlink(missing_ok=True)
         self._frames.pop(key, None)
         return info
 
@@ -325,7 +431,7 @@ class Snapshot:
         problems = []
         for key in self.tables():
             info = self.info(key)
-            fpath = self.path / info.file
+            fpath = self._store(key).path / info.file
             if not fpath.exists():
                 problems.append(f"{key}: filen {info.file} saknas")
             elif _sha256(fpath) != info.sha256:

@@ -29,7 +29,8 @@ def test_fetched_indicators_appear_with_sources(pf):
 def test_age_share_matches_table(pf, fetched_snapshot):
     t = fetched_snapshot.read("tatort_alder")
     g = t[(t["region_code"] == "1256TB102") & (t["kon"] == "") & (t["year"] == 2020)].set_index("alder")["value"]
-    assert pf["andel_65plus"].value == pytest.approx(100 * g["65+"] / g[""])
+    assert "" not in g.index  # only the bands (the leaves) are fetched; the total is their sum
+    assert pf["andel_65plus"].value == pytest.approx(100 * g["65+"] / g[["0-19", "20-64", "65+"]].sum())
     assert pf["andel_65plus"].source.ref == "2020-12-31"
     k = fetched_snapshot.read("kommun_alder_kon")
     k = k[(k["region_code"] == "12") & (k["year"] == 2020)]
@@ -148,11 +149,16 @@ def test_fetched_compute_functions_on_tiny_frames():
 
 def test_fetched_totals_extend_the_kommun_series(pf, fetched_snapshot):
     k = fetched_snapshot.read("kommun_alder_kon")
-    year = int(k["year"].max())
-    total = k[(k["region_code"] == "1256") & (k["year"] == year)]["value"].sum()
+    k = k[k["region_code"] == "1256"]
     s = pf.kommun_series
-    row = s[(s["region_code"] == "1256") & (s["year"] == year)]
-    assert row["value"].item() == total and row["source"].item().endswith("(hämtad)")
+    # TAB638 (to 2024): no total code is fetched, so the total is the sum of single years and both sexes.
+    total_2024 = k[k["year"] == 2024]["value"].sum()
+    row = s[(s["region_code"] == "1256") & (s["year"] == 2024)]
+    assert row["value"].item() == total_2024 and row["source"].item().endswith("(hämtad)")
+    # TAB5557 (2025): SCB's published total 'TotSA' is used, never added to its own bands.
+    published = k[(k["year"] == 2025) & (k["alder"] == "")]["value"].item()
+    assert s[(s["region_code"] == "1256") & (s["year"] == 2025)]["value"].item() == published
+    assert published < k[k["year"] == 2025]["value"].sum()  # the trap: total + bands = about twice
     # Years TAB638 was not asked for keep the bundled SCB series.
     assert s[(s["region_code"] == "1256") & (s["year"] == 1950)]["source"].item() == "S6"
     # The growth figure uses the same series as the chart.

@@ -103,13 +103,19 @@ def test_write_is_atomic_and_typed(tmp_path):
          "ref_date": ["2020-12-31"], "variable": ["folkmangd"], "value": [float("nan")], "unit": ["personer"],
          "status": [".."], "source": ["test"]}
     )
-    s.write("t", frame, scb_table="X", title="t", ref="2020", origin="fetched")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json", "t.parquet"]
+    info = s.write("t", frame, scb_table="X", title="t", ref="2020", origin="fetched")
+    # Fetched tables go to their own store; the file is named by its content.
+    assert sorted(p.name for p in (tmp_path / "fetched").iterdir()) == ["manifest.json", info.file]
+    assert info.file == f"t-{info.sha256[:16]}.parquet"
     back = Snapshot(tmp_path).read("t")
     assert back.loc[0, "region_code"] == "0114"
     assert pd.isna(back.loc[0, "value"]) and back.loc[0, "status"] == ".."
-    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    manifest = json.loads((tmp_path / "fetched" / "manifest.json").read_text())
     assert manifest["tables"]["t"]["rows"] == 1
+    # A new version replaces the old file only after the manifest names the new one.
+    again = s.write("t", frame.assign(value=1.0, status=None), scb_table="X", title="t", ref="2020", origin="fetched")
+    assert again.file != info.file and not (tmp_path / "fetched" / info.file).exists()
+    assert Snapshot(tmp_path).read("t").loc[0, "value"] == 1.0
 
 
 @pytest.mark.skipif(not SHARED_SCB.exists(), reason="../shared/data/scb finns inte bredvid projektet")
