@@ -84,6 +84,8 @@ class Part:
     codelists: dict[str, str] = field(default_factory=dict)
     years: str = ""
     note: str = ""
+    #: Labels a variable must have exactly (where ortsprofil classifies by label, codes unverified).
+    labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -329,6 +331,7 @@ CATALOGUE: list[CatalogueTable] = [
         parts=(Part(None, search="befolkning tätorter kön ålder",
                     label_pattern=r"(?i)^befolkning i tätorter efter kön, ålder och tätort",
                     variables=("region", "kön", "ålder", "år"),
+                    labels={"Alder": ("0-19 år", "20-64 år", "65+ år"), "Kon": ("totalt",)},
                     selection=lambda c, d: {"Region": [f"{c.lan}*"], "Kon": [_one_by_label(d["Kon"], r"^totalt$")],
                                             "Alder": _codes_by_label(d["Alder"], r"^(0-19|20-64|65\+) år$"),
                                             "ContentsCode": ["*"], "Tid": ["*"]},
@@ -358,11 +361,14 @@ CATALOGUE: list[CatalogueTable] = [
         subject="BE0101 BefforandrKvRLK", level="kommun",
         parts=(
             Part("TAB5169", years="–2024", expect={"Period": {"hel": "helår"}, "ContentsCode": {"000002Z9": "antal"}},
+                 labels={"Forandringar": ("födda", "döda", "samtliga inflyttningar", "samtliga utflyttningar",
+                                          "flyttningsöverskott")},
                  selection=lambda c, d: {"Region": c.regions, "Forandringar": ["*"], "Period": ["hel"],
                                          "Kon": ["1+2"], "ContentsCode": ["000002Z9"], "Tid": ["top(10)"]},
                  transform=t_forandringar),
             Part("TAB6481", years="2025–", note="Från 2025 (SCB TAB6481) med SCB:s slumpbrus.",
                  expect={"Period": {"hel": "helår"}},
+                 labels={"Forandringar": ("födda", "döda", "samtliga inflyttningar", "samtliga utflyttningar")},
                  selection=lambda c, d: {"Region": c.regions, "Forandringar": ["*"], "Period": ["hel"],
                                          "Kon": ["TotSa"], "ContentsCode": ["*"], "Tid": ["*"]},
                  transform=t_forandringar),
@@ -517,4 +523,10 @@ def check_metadata(part: Part, meta: dict[str, Any]) -> list[str]:
                 problems.append(f"{var}: koden {code} saknas")
             elif word.lower() not in labels[code].lower():
                 problems.append(f"{var} {code}: etiketten är {labels[code]!r}, väntade något med {word!r}")
+    for var, wanted in part.labels.items():
+        d = dims.get(var)
+        have = {lab.strip().lower() for lab in d.labels} if d else set()
+        for lab in wanted:
+            if lab.lower() not in have:
+                problems.append(f"{var}: etiketten {lab!r} saknas")
     return problems

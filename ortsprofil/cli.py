@@ -173,6 +173,24 @@ def cmd_data_hamta(args: argparse.Namespace) -> int:
     return EXIT_FAIL if failed else EXIT_OK
 
 
+def cmd_data_kontroll(args: argparse.Namespace) -> int:
+    from . import config
+    from .refresh import kontroll
+    from .scb import ScbClient
+
+    _say(f"Kontrollerar katalogens tabeller mot {config.SCB_API_URL} …")
+    results = kontroll(ScbClient(cache=None))
+    print(f"{'Tabell':<24}{'SCB':<10}{'Status':<9}{'Senaste period':<16}{'Uppdaterad av SCB'}")
+    for r in results:
+        print(f"{r.key:<24}{r.table_id:<10}{'OK' if r.ok else 'AVVIKER':<9}{r.newest:<16}{r.updated[:10]}")
+        for problem in r.problems:
+            print(f"    – {problem}")
+    bad = [r for r in results if not r.ok]
+    _say("Alla tabeller är som katalogen väntar sig." if not bad else
+         f"{len(bad)} tabell(er) avviker: SCB kan ha ändrat något. Hämtade siffror kan vara fel tills katalogen rättats.")
+    return EXIT_FAIL if bad else EXIT_OK
+
+
 def cmd_data_bygg(args: argparse.Namespace) -> int:
     from . import bundle
 
@@ -280,6 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tvinga", action="store_true", help="hämta även tabeller som inte ändrats hos SCB")
     p.add_argument("--offline", action="store_true", help="använd bara cachen (data/cache), inget nätverk")
     p.set_defaults(func=cmd_data_hamta)
+    p = dsub.add_parser("kontroll", help="fråga SCB om katalogens tabeller ser ut som väntat (id, variabler, koder)")
+    p.set_defaults(func=cmd_data_kontroll)
     p = dsub.add_parser("bygg", help="bygg om den medföljande datakopian ur ../shared/data/scb")
     p.add_argument("--fran", default=None, metavar="MAPP", help="mappen med SCB-CSV:erna")
     p.set_defaults(func=cmd_data_bygg)

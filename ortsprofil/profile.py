@@ -251,7 +251,21 @@ class Profile:
             f'<p class="op-sub">{html.escape(sub)}</p>'
             f'<p class="op-sub">Sammanställd {html.escape(built)} ur SCB:s officiella statistik</p></div>'
         )
-        return HtmlBlock(h, f"Ortsprofil: {o.name}\n{sub}\nSammanställd {built}")
+        plain = f"Ortsprofil: {o.name}\n{sub}\nSammanställd {built}"
+        tested = self.test_value_tables
+        if tested:  # a snapshot filled from a test server must never pass for SCB's figures
+            warn = ("TESTVÄRDEN – inte SCB:s siffror. Tabellerna " + ", ".join(tested) + " hämtades från en "
+                    "testserver. Använd inte den här profilen som underlag; hämta om från SCB med "
+                    "ortsprofil data hamta --tvinga.")
+            h += f'<div class="op-testvalues"><p><strong>{html.escape(warn)}</strong></p></div>'
+            plain += "\n" + warn
+        return HtmlBlock(h, plain)
+
+    @property
+    def test_value_tables(self) -> list[str]:
+        """Snapshot tables behind this profile that a test server filled ("TESTVÄRDEN")."""
+        keys = sorted(_used_tables(self.stats) | {"kommun_alder_kon"})
+        return [k for k in keys if self.snapshot.has(k) and self.snapshot.info(k).test_values]
 
     KEY_FIGURES = ("folkmangd", "tathet", "andel_av_kommunen", "andel_65plus", "andel_0_19",
                    "kommun_forandring_10", "medianinkomst", "avstand_10k", "tatorter_10km")

@@ -160,3 +160,42 @@ def _refresh_one(client: ScbClient, snap: Snapshot, entry: catalogue.CatalogueTa
     n_requests = sum(raw.attrs.get("requests", 1) for raw in raws)
     return RefreshResult(entry.key, ids, "hämtad", len(tidy), client.stats.requests - before,
                          f"{n_requests} dataanrop" + (" (TESTVÄRDEN från en testserver)" if test_values else ""))
+
+
+@dataclass
+class CheckResult:
+    """``ortsprofil data kontroll``: what SCB's metadata says about one catalogue table."""
+
+    key: str
+    table_id: str
+    ok: bool
+    newest: str = ""
+    updated: str = ""
+    problems: tuple[str, ...] = ()
+
+
+def kontroll(client: ScbClient | None = None, *, keys: Iterable[str] | None = None) -> list[CheckResult]:
+    """Ask SCB for the metadata of every catalogue table and compare with what the catalogue expects.
+
+    Checks, per SCB table: that the id exists (or that the search finds the table), that the
+    variables, codes and labels the selection and the classification use are there, and reports
+    the newest period and SCB's ``updated``. Never writes anything.
+    """
+    client = client or ScbClient(cache=None)
+    client.config()
+    entries = [catalogue.BY_KEY[k] for k in keys] if keys else list(catalogue.CATALOGUE)
+    out: list[CheckResult] = []
+    for entry in entries:
+        for part in entry.parts:
+            label = part.table_id or f"sök: {part.search}"
+            try:
+                record = catalogue.resolve(client, part, entry.subject)
+                meta = client.metadata(record["id"], part.codelists or None)
+                problems = catalogue.check_metadata(part, meta)
+                if record.get("timeUnit") not in (None, "Annual"):
+                    problems.append(f"tidsenheten är {record.get('timeUnit')}, inte år")
+                out.append(CheckResult(entry.key, record["id"], not problems, str(record.get("lastPeriod") or ""),
+                                       str(record.get("updated") or ""), tuple(problems)))
+            except OrtsprofilError as exc:
+                out.append(CheckResult(entry.key, label, False, problems=(str(exc),)))
+    return out

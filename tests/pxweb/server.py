@@ -33,7 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlparse
 
-from .model import TEST_NOTE, Table, Var
+from .model import TEST_NOTE, Codelist, Table, Var
 from .tables import build_tables, real_codelists, real_config, seeded_hits
 
 
@@ -244,6 +244,15 @@ class PxWebServer:
         self.tables = tables if tables is not None else build_tables()
         self.codelists = real_codelists()
         self.seeded = seeded_hits()
+        for t in self.tables.values():  # real codelists (agg_Ålder10årJ) wherever a table lists them
+            for v in t.vars:
+                for listed in v.extension.get("codelists") or []:
+                    doc = self.codelists.get(listed.get("id"))
+                    if doc is not None and doc["id"] not in v.codelists:
+                        v.codelists[doc["id"]] = Codelist(
+                            doc["id"], doc["label"], doc["type"], [(x["code"], x["label"]) for x in doc["values"]],
+                            {x["code"]: list(x.get("valueMap") or [x["code"]]) for x in doc["values"]},
+                            bool(doc.get("elimination", True)))
         self.faults: deque[str] = deque()
         self.requests: list[tuple[str, str, Any]] = []
         self.rate_limited = 0
