@@ -11,6 +11,7 @@ Run: .venv/bin/python bench/bench_refresh.py
 
 from __future__ import annotations
 
+import fnmatch
 import shutil
 import sys
 import tempfile
@@ -20,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ortsprofil import catalogue, config, refresh  # noqa: E402
+from ortsprofil import catalogue, config, jsonstat, refresh  # noqa: E402
 from ortsprofil.cache import ResponseCache  # noqa: E402
 from ortsprofil.scb import ScbClient  # noqa: E402
 from ortsprofil.snapshot import Snapshot  # noqa: E402
@@ -30,7 +31,7 @@ SCB_CALLS_PER_S = 3.0
 
 
 def efficient(srv: PxWebServer, tmp: Path) -> tuple[int, int, float]:
-    shutil.copytree(config.SNAPSHOT_DIR, tmp / "snapshot")
+    shutil.copytree(config.SNAPSHOT_DIR, tmp / "snapshot", ignore=shutil.ignore_patterns("fetched", ".lock"))
     client = ScbClient(srv.url, cache=ResponseCache(tmp / "cache1"))
     n0, d0 = len(srv.requests), srv.data_requests()
     t0 = time.perf_counter()
@@ -48,13 +49,15 @@ def naive(srv: PxWebServer, tmp: Path) -> tuple[int, int, float]:
     n0, d0 = len(srv.requests), srv.data_requests()
     t0 = time.perf_counter()
     for entry in catalogue.CATALOGUE:
-        record = catalogue.resolve(client, entry)
-        meta = client.metadata(record["id"], entry.codelists or None)
-        regions = list(meta["dimension"]["Region"]["category"]["index"])
-        sel = entry.selection(ctx)
-        wanted = [r for r in regions if any(__import__("fnmatch").fnmatchcase(r, e) for e in sel["Region"])]
-        for region in wanted:
-            client.data(record["id"], {**sel, "Region": [region]}, entry.codelists or None)
+        for part in entry.parts:
+            record = catalogue.resolve(client, part, entry.subject)
+            meta = client.metadata(record["id"], part.codelists or None)
+            dims = {d.id: d for d in jsonstat.dimensions(meta)}
+            regions = dims["Region"].codes
+            sel = part.selection(ctx, dims)
+            wanted = [r for r in regions if any(fnmatch.fnmatchcase(r, e) for e in sel["Region"])]
+            for region in wanted:
+                client.data(record["id"], {**sel, "Region": [region]}, part.codelists or None)
     wall = time.perf_counter() - t0
     return len(srv.requests) - n0, srv.data_requests() - d0, wall
 
