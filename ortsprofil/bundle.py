@@ -8,6 +8,7 @@ sources. Provenance ids (S1, S2, S6, P1, Q1, …) are those of ``data/snapshot/S
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -48,12 +49,106 @@ BUNDLED_TABLES = {
         sources=("P1", "P2", "P3", "P4", "P7", "P8", "Q5", "Q19", "Q21", "Q26"),
     ),
     "kommun_folkmangd": dict(
-        scb_table="BE0101 BefolkningNy (TAB638), BE0101N1 Folkmängd",
-        title="Folkmängd 31 december i Skånes kommuner, Skåne län och riket",
-        ref="31 december 1950–2024",
-        sources=("S6", "Q1", "Q2", "Q5", "Q7", "Q8", "Q9", "Q10", "Q11", "P10", "P12", "P13", "P14"),
+        scb_table="SCB BE0101, folkmängd 31 december",
+        title="Folkmängd 31 december i alla kommuner, län och riket",
+        ref="31 december 1950–2020 (alla); 2021–2024 för Skåne där källorna finns",
+        sources=("S6", "N1", "Q1", "Q2", "Q5", "Q7", "Q8", "Q9", "Q10", "Q11", "P10", "P12", "P13", "P14"),
+    ),
+    "kommun_alder_kon": dict(
+        scb_table="SCB BE0101, folkmängd efter ålder och kön",
+        title="Folkmängd efter ålder (5-årsgrupper) och kön i alla kommuner, län och riket",
+        ref="2019-12-31", sources=("V1",),
+    ),
+    "kommun_alder_55plus": dict(
+        scb_table="SCB BE0101, folkmängd efter ålder och kön",
+        title="Folkmängd 55 år och äldre (5-årsgrupper) och total folkmängd i Skånes kommuner",
+        ref="31 december 2008–2018", sources=("E1",),
+    ),
+    "kommun_utbildning": dict(
+        scb_table="SCB UF0506, befolkningens utbildning",
+        title="Befolkning 25–64 år efter högsta utbildningsnivå och kön i alla kommuner, län och riket",
+        ref="2019-12-31", sources=("V3",),
+    ),
+    "kommun_inkomst": dict(
+        scb_table="SCB HE0110 (TAB3554)",
+        title="Medianinkomst (sammanräknad förvärvsinkomst, tkr), 16 år och äldre, alla kommuner",
+        ref="1999–2024", sources=("AT",),
+    ),
+    "kommun_sysselsattning": dict(
+        scb_table="SCB AM0210 BAS (TAB3200)",
+        title="Sysselsättningsgrad och arbetslöshet 20–64 år, alla kommuner",
+        ref="2020–2024", sources=("AT",),
+    ),
+    "kommun_skattesats": dict(
+        scb_table="SCB OE0101 (TAB2017)",
+        title="Total kommunal skattesats (kommun och region), alla kommuner",
+        ref="2000–2026", sources=("AT",),
+    ),
+    "kommun_hushall": dict(
+        scb_table="SCB HE0111, hushåll efter hushållstyp och boendeform",
+        title="Hushåll efter boendeform i Skånes kommuner",
+        ref="2019-12-31", sources=("V4",),
+    ),
+    "kommun_areal": dict(
+        scb_table="SCB MI0802, land- och vattenareal",
+        title="Landareal (km²) för alla kommuner, län och riket",
+        ref="2016-01-01", sources=("S5",),
+    ),
+    "deso_alder": dict(
+        scb_table="SCB BE0101 (TAB6574), folkmängd per DeSO",
+        title="Folkmängd per DeSO efter ålder och kön, Bromölla och Östra Göinge",
+        ref="2025-12-31", sources=("A1",),
+    ),
+    "deso_indikatorer": dict(
+        scb_table="SCB, DeSO-statistik (befolkning, inkomst, arbete, utbildning, boende)",
+        title="Nyckeltal per DeSO, Bromölla och Östra Göinge",
+        ref="2024–2025", sources=("A1",),
+    ),
+    "tatort_deso": dict(
+        scb_table="SCB DeSO 2025 och tätorter 2020",
+        title="DeSO-områden som innehåller en tätorts punkt (Bromölla och Östra Göinge)",
+        ref="DeSO 2025", sources=("A1",), kind="registry",
+    ),
+    "tatort_service": dict(
+        scb_table="Tillväxtanalys Pipos (serviceställen), avstånd från SCB:s tätortspunkter",
+        title="Avstånd fågelvägen till närmaste apotek och apoteksombud, Skånes tätorter",
+        ref="2025-11-12", sources=("PIPOS",), kind="registry",
+    ),
+    "tatort_ytor": dict(
+        scb_table="Lantmäteriet GSD-Översiktskartan (ungefärlig utbredning)",
+        title="Ungefärlig utbredning av Skånes tätorter (polygoner, SWEREF 99 TM)",
+        ref="Översiktskartan", sources=("L1",), kind="registry",
     ),
 }
+
+#: What each source id in the ``source`` column is, in words a reader of the report understands.
+SOURCE_TEXT = {
+    "S1": "SCB, tätorter 2020 (MI0810)",
+    "S2": "SCB, regionindelning (TAB6471)",
+    "S5": "SCB, land- och vattenareal (via Wikipedia)",
+    "S6": "SCB, Folkmängd i Sveriges kommuner 1950–2020",
+    "N1": "SCB, folkmängd 31 december (via läroboksdata, M. Nordin)",
+    "V1": "SCB, folkmängd efter ålder och kön 2019",
+    "V3": "SCB, befolkningens utbildning 2019",
+    "V4": "SCB, hushåll efter boendeform 2019",
+    "E1": "SCB, folkmängd efter ålder och kön 2008–2018",
+    "AT": "SCB, statistikdatabasen (PxWebAPI 2.0)",
+    "A1": "SCB, DeSO-statistik (via am-dashboard-se)",
+    "L1": "Lantmäteriet, GSD-Översiktskartan",
+    "PIPOS": "Tillväxtanalys, Pipos serviceställen 2025-11-12",
+}
+for _sid in ("P1", "P2", "P3", "P4", "P6", "P7", "P8", "P9", "P12", "P13", "P14", "P16", "P17", "Q1", "Q2", "Q5",
+             "Q19", "Q21", "Q23", "Q25", "Q26"):
+    SOURCE_TEXT[_sid] = "SCB, folkmängd 31 december (via Wikipedia)"
+for _sid in ("P10", "P11", "P15", "Q3", "Q4", "Q6", "Q7", "Q8", "Q9", "Q10", "Q11", "Q12", "Q13", "Q14", "Q15", "Q16",
+             "Q24"):
+    SOURCE_TEXT[_sid] = "SCB, folkmängd 31 december (via nyhetsartikel eller myndighetssida)"
+
+
+def source_text(ids: str) -> str:
+    """'S6;Q1' → readable words (each source once); an SCB table id ('SCB TAB638') stays as it is."""
+    words = [SOURCE_TEXT.get(i.strip(), i.strip()) for i in str(ids).split(";") if i.strip()]
+    return "; ".join(dict.fromkeys(words))
 
 
 def _read(shared: Path, name: str) -> pd.DataFrame:
@@ -170,11 +265,20 @@ def _tatort_historik(shared: Path) -> pd.DataFrame:
 
 def _kommun_folkmangd(shared: Path) -> pd.DataFrame:
     base = _read(shared, "kommun_population_skane_1950_2020.csv")
+    national = _read(shared, "population_kommun_lan_riket_1950_2020.csv")
     later = _read(shared, "kommun_population_skane_2021_2024.csv")
     cross = _read(shared, "kommun_population_skane.csv")
+    panel = _read(shared, "kommun_profile_panel_skane_2001_2021.csv")
     frames = []
     base = base.assign(note=base["derived"].where(base["derived"] != "no", ""))
     frames.append(base)
+    national = national.rename(columns={"level": "region_level", "population": "value"}).assign(
+        source_id="S6", note=lambda f: f["region_level"].map({"kommun": ""}).fillna("summa av kommunerna"))
+    frames.append(national)
+    p21 = panel[panel["ref_date_stock"] == "2021-12-31"]
+    frames.append(pd.DataFrame({"region_code": p21["kommun_code"], "region_name": p21["kommun_name"],
+                                "region_level": "kommun", "year": "2021", "ref_date": "2021-12-31",
+                                "value": p21["population"], "source_id": "N1", "note": ""}))
     for extra in (later, cross):
         extra = extra[extra["ref_date"].str.endswith("-12-31")]
         frames.append(extra)
@@ -211,6 +315,205 @@ def _kommun_folkmangd(shared: Path) -> pd.DataFrame:
     return out
 
 
+def _tidy(rows: pd.DataFrame, **cols) -> pd.DataFrame:
+    out = pd.DataFrame({**{k: rows[v] if isinstance(v, str) and v in rows else v for k, v in cols.items()}})
+    return out
+
+
+_SEX = {"men": "män", "women": "kvinnor", "total": ""}
+
+
+def _kommun_alder_kon(shared: Path) -> pd.DataFrame:
+    f = _read(shared, "population_by_age5_sex_2019.csv")
+    return pd.DataFrame({
+        "region_code": f["region_code"], "region_name": f["region_name"], "level": f["level"], "year": 2019,
+        "ref_date": f["ref_date"], "variable": "folkmangd", "alder": f["age_band"], "kon": f["sex"].map(_SEX),
+        "value": f["population"].astype(float), "unit": "personer", "source": "V1",
+        "note": f["level"].map({"kommun": ""}).fillna("summa av kommunerna"),
+    })
+
+
+def _kommun_alder_55plus(shared: Path) -> pd.DataFrame:
+    f = _read(shared, "kommun_population_55plus_by_sex_skane_2008_2018.csv")
+    band = f["age_band"].str.replace(" år", "", regex=False).replace({"all ages": ""})
+    return pd.DataFrame({
+        "region_code": f["kommun_code"], "region_name": f["kommun_name"], "level": "kommun",
+        "year": f["year"].astype(int), "ref_date": f["ref_date"], "variable": "folkmangd", "alder": band,
+        "kon": f["sex"].map(_SEX), "value": f["population"].astype(float), "unit": "personer", "source": "E1",
+        "note": "",
+    })
+
+
+#: SCB's eight education levels (labels of UF0506) → the levels the profile reports.
+EDUCATION_LABELS = {
+    "förgymnasial utbildning kortare än 9 år": "utb_forgymnasial",
+    "förgymnasial utbildning, 9 (10) år": "utb_forgymnasial",
+    "gymnasial utbildning, högst 2 år": "utb_gymnasial",
+    "gymnasial utbildning, 3 år": "utb_gymnasial",
+    "eftergymnasial utbildning, mindre än 3 år": "utb_eftergymnasial",
+    "eftergymnasial utbildning, 3 år eller mer": "utb_eftergymnasial",
+    "forskarutbildning": "utb_eftergymnasial",
+    "uppgift om utbildningsnivå saknas": "utb_saknas",
+}
+
+
+def _kommun_utbildning(shared: Path) -> pd.DataFrame:
+    f = _read(shared, "education_level_25_64_2019.csv")
+    var = f["education_level"].map(EDUCATION_LABELS)
+    if var.isna().any():
+        raise SnapshotError(f"Okänd utbildningsnivå: {sorted(set(f.loc[var.isna(), 'education_level']))}")
+    out = pd.DataFrame({
+        "region_code": f["region_code"], "region_name": f["region_name"], "level": f["level"], "year": 2019,
+        "ref_date": f["ref_date"], "variable": var, "alder": "25-64", "kon": f["sex"].map(_SEX),
+        "value": f["population"].astype(float), "unit": "personer", "source": "V3", "note": "",
+    })
+    keys = ["region_code", "region_name", "level", "year", "ref_date", "variable", "alder", "kon", "unit", "source", "note"]
+    return out.groupby(keys, as_index=False)["value"].sum()
+
+
+def _status_value(values: pd.Series, status: pd.Series) -> tuple[pd.Series, pd.Series]:
+    v = pd.to_numeric(values.replace("", None), errors="coerce")
+    st = status.where(status != "", None)
+    st = st.where(v.isna() | st.notna(), None)
+    return v.astype(float), st.where(~(v.isna() & st.isna()), "..")
+
+
+def _kommun_inkomst(shared: Path) -> pd.DataFrame:
+    f = _read(shared, "kommun_median_income_1999_2024.csv")
+    value, status = _status_value(f["value"], f["status"])
+    return pd.DataFrame({
+        "region_code": f["region_code"], "region_name": f["region_name"], "level": "kommun",
+        "year": f["year"].astype(int), "ref_date": f["year"] + "-12-31", "variable": "medianinkomst",
+        "alder": "tot16+", "kon": "", "value": value, "unit": "tkr", "status": status, "source": "AT", "note": "",
+    })
+
+
+def _kommun_sysselsattning(shared: Path) -> pd.DataFrame:
+    f = _read(shared, "kommun_labour_market_20_64_2020_2024.csv")
+    parts = []
+    for col, var in (("sysselsattningsgrad", "sysselsattningsgrad"), ("arbetsloshet", "arbetsloshet")):
+        value, status = _status_value(f[f"{col}_pct"], f[f"{col}_status"])
+        parts.append(pd.DataFrame({
+            "region_code": f["region_code"], "region_name": f["region_name"], "level": "kommun",
+            "year": f["year"].astype(int), "ref_date": f["year"] + "-12-31", "variable": var, "alder": "20-64",
+            "kon": "", "value": value, "unit": "procent", "status": status, "source": "AT", "note": "",
+        }))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _kommun_skattesats(shared: Path) -> pd.DataFrame:
+    f = _read(shared, "kommun_tax_rate_2000_2026.csv")
+    value, status = _status_value(f["tax_rate_pct"], f["status"])
+    return pd.DataFrame({
+        "region_code": f["region_code"], "region_name": f["region_name"], "level": "kommun",
+        "year": f["year"].astype(int), "ref_date": f["year"] + "-01-01", "variable": "skattesats", "alder": "",
+        "kon": "", "value": value, "unit": "procent", "status": status, "source": "AT", "note": "",
+    })
+
+
+#: SCB's boendeform → the groups the profile shows.
+TENURE = {"småhus, äganderätt": "boende_smahus_agande", "småhus, bostadsrätt": "boende_bostadsratt",
+          "flerbostadshus, bostadsrätt": "boende_bostadsratt", "småhus, hyresrätt": "boende_hyresratt",
+          "flerbostadshus, hyresrätt": "boende_hyresratt", "specialbostad": "boende_ovrigt",
+          "övrigt boende": "boende_ovrigt", "uppgift saknas": "boende_saknas"}
+
+
+def _kommun_hushall(shared: Path) -> pd.DataFrame:
+    f = _read(shared, "kommun_households_type_tenure_skane_2019.csv")
+    f = f.assign(variable=f["tenure"].map(TENURE), value=f["households"].astype(float))
+    g = f.groupby(["kommun_code", "kommun_name", "variable"], as_index=False)["value"].sum()
+    return pd.DataFrame({
+        "region_code": g["kommun_code"], "region_name": g["kommun_name"], "level": "kommun", "year": 2019,
+        "ref_date": "2019-12-31", "variable": g["variable"], "alder": "", "kon": "", "value": g["value"],
+        "unit": "hushåll", "source": "V4", "note": "",
+    })
+
+
+def _kommun_areal(shared: Path) -> pd.DataFrame:
+    f = _read(shared, "area_kommun_lan_riket_2016.csv")
+    return pd.DataFrame({
+        "region_code": f["region_code"], "region_name": f["region_name"], "level": f["level"], "year": 2016,
+        "ref_date": f["ref_date"], "variable": "landareal", "alder": "", "kon": "",
+        "value": f["land_km2"].astype(float), "unit": "km²", "source": "S5",
+        "note": f["level"].map({"kommun": ""}).fillna("summa av kommunerna"),
+    })
+
+
+def _deso_alder(shared: Path) -> pd.DataFrame:
+    f = _read(shared, "deso2025_population_by_age_sex_bromolla_ostragoinge.csv")
+    parts = []
+    for col, kon in (("men", "män"), ("women", "kvinnor")):
+        parts.append(pd.DataFrame({
+            "region_code": f["deso_code"], "region_name": "DeSO " + f["deso_code"], "level": "deso",
+            "year": f["year"].astype(int), "ref_date": f["ref_date"], "variable": "folkmangd",
+            "alder": f["age_band"], "kon": kon, "value": f[col].astype(float), "unit": "personer", "source": "A1",
+            "note": "",
+        }))
+    return pd.concat(parts, ignore_index=True)
+
+
+#: DeSO indicator columns → (variable, unit, year).
+DESO_INDICATORS = {
+    "population_2025": ("folkmangd", "personer", 2025),
+    "growth_pct_2024_2025": ("folkokning_procent", "förändring procent", 2025),
+    "disp_income_median_tkr_2024": ("disponibel_inkomst_median", "tkr", 2024),
+    "low_economic_standard_pct_2024": ("lag_ekonomisk_standard", "procent", 2024),
+    "employment_20_64_pct_2024": ("sysselsattningsgrad", "procent", 2024),
+    "unemployment_20_64_pct_2024": ("arbetsloshet", "procent", 2024),
+    "post_secondary_25_65_pct_2025": ("andel_eftergymnasial", "procent", 2025),
+    "foreign_background_pct_2025": ("utlandsk_bakgrund", "procent", 2025),
+    "rented_dwellings_pct_2025": ("andel_hyresratt", "procent", 2025),
+}
+
+
+def _deso_indikatorer(shared: Path) -> pd.DataFrame:
+    f = _read(shared, "deso2025_indicators_bromolla_ostragoinge.csv")
+    parts = []
+    for col, (var, unit, year) in DESO_INDICATORS.items():
+        parts.append(pd.DataFrame({
+            "region_code": f["deso_code"], "region_name": "DeSO " + f["deso_code"], "level": "deso", "year": year,
+            "ref_date": f"{year}-12-31", "variable": var, "alder": "", "kon": "",
+            "value": f[col].astype(float), "unit": unit, "source": "A1", "note": "",
+        }))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _tatort_deso(shared: Path) -> pd.DataFrame:
+    f = _read(shared, "deso2025_indicators_bromolla_ostragoinge.csv")
+    rows = []
+    for r in f.itertuples(index=False):
+        for code in re.findall(r"\b(\d{4}T[A-Z]\d{3})\b", r.tatort_note or ""):
+            rows.append({"tatort_code": code, "deso_code": r.deso_code, "kommun_code": r.kommun_code})
+    return pd.DataFrame(rows, columns=["tatort_code", "deso_code", "kommun_code"])
+
+
+def _tatort_service(shared: Path) -> pd.DataFrame:
+    path = shared.parent / "service" / "tatorter_skane_2020_distance_to_pharmacy_pipos2025.csv"
+    if not path.exists():
+        raise SnapshotError(f"Källfilen {path} saknas.")
+    f = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return pd.DataFrame({
+        "tatort_code": f["tatort_code"],
+        "apotek_km": f["nearest_apotek_km"].astype(float), "apotek_namn": f["nearest_apotek_name"],
+        "ombud_km": f["nearest_apoteksombud_km"].astype(float), "ombud_namn": f["nearest_apoteksombud_name"],
+        "narmaste_km": f["nearest_any_pharmacy_service_point_km"].astype(float),
+        "narmaste_namn": f["nearest_any_pharmacy_service_point_name"],
+    })
+
+
+def _tatort_ytor(shared: Path) -> pd.DataFrame:
+    import geopandas as gpd
+
+    path = shared.parent / "geo" / "tatorter_skane_lm_oversiktskartan_polygons.gpkg"
+    if not path.exists():
+        raise SnapshotError(f"Källfilen {path} saknas.")
+    g = gpd.read_file(path)
+    g = g[g["scb2020_tatort_code"].notna() & (g["scb2020_tatort_code"] != "")]
+    g = g.dissolve(by="scb2020_tatort_code", as_index=False)  # a tätort drawn as several polygons: one shape
+    return pd.DataFrame({"tatort_code": g["scb2020_tatort_code"].astype(str),
+                         "wkb": [geom.wkb for geom in g.geometry.to_crs(3006)]}).sort_values("tatort_code")
+
+
 def build(shared: Path | str | None = None, target: Path | str | None = None) -> Snapshot:
     """Write every bundled table from the shared CSVs into ``target``.
 
@@ -234,6 +537,19 @@ def build(shared: Path | str | None = None, target: Path | str | None = None) ->
         "tatort_folkmangd": _tatort_folkmangd(shared),
         "tatort_historik": _tatort_historik(shared),
         "kommun_folkmangd": _kommun_folkmangd(shared),
+        "kommun_alder_kon": _kommun_alder_kon(shared),
+        "kommun_alder_55plus": _kommun_alder_55plus(shared),
+        "kommun_utbildning": _kommun_utbildning(shared),
+        "kommun_inkomst": _kommun_inkomst(shared),
+        "kommun_sysselsattning": _kommun_sysselsattning(shared),
+        "kommun_skattesats": _kommun_skattesats(shared),
+        "kommun_hushall": _kommun_hushall(shared),
+        "kommun_areal": _kommun_areal(shared),
+        "deso_alder": _deso_alder(shared),
+        "deso_indikatorer": _deso_indikatorer(shared),
+        "tatort_deso": _tatort_deso(shared),
+        "tatort_service": _tatort_service(shared),
+        "tatort_ytor": _tatort_ytor(shared),
     }
     with snap.writing():
         for key, frame in frames.items():

@@ -254,9 +254,13 @@ def age_structure(p, ax: Axes | None = None) -> Axes:
         ax.set_axis_off()
         plt.close(ax.figure)
         return ax
-    names = {"ort": p.ort.name, "kommun": p.kommun_label, "lan": p.lan_name, "riket": "Riket"}
-    colors = {"ort": PALETTE["ort"], "kommun": PALETTE["kommun"], "lan": PALETTE["lan"], "riket": PALETTE["riket"]}
-    hatches = {"ort": "", "kommun": "//", "lan": "..", "riket": "xx"}  # readable in black and white
+    years = a.attrs.get("years", {})
+    names = {"ort": p.ort.name, "kommun": p.kommun_label, "lan": p.lan_name, "riket": "Riket",
+             "deso": f"Området runt {p.ort.name} (DeSO {a.attrs.get('deso_code', '')})"}
+    names = {k: f"{v} ({years[k]})" if k in years and len(set(years.values())) > 1 else v for k, v in names.items()}
+    colors = {"ort": PALETTE["ort"], "kommun": PALETTE["kommun"], "lan": PALETTE["lan"], "riket": PALETTE["riket"],
+              "deso": PALETTE["ort"]}
+    hatches = {"ort": "", "kommun": "//", "lan": "..", "riket": "xx", "deso": ""}  # readable in black and white
     n = len(a.columns)
     width = 0.8 / n
     x = np.arange(len(a.index))
@@ -269,10 +273,57 @@ def age_structure(p, ax: Axes | None = None) -> Axes:
     ax.set_xticks(x, [f"{b} år" for b in a.index])
     ax.set_ylabel("Andel av befolkningen (%)")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: T.fmt_number(v)))
-    ax.legend(fontsize=8, frameon=False, ncols=min(4, n))
-    ax.set_ylim(0, float(np.nanmax(a.to_numpy())) * 1.2)
-    _title(ax, f"Åldersfördelning {a.attrs.get('year', '')}")
+    ax.legend(fontsize=8, frameon=False, ncols=min(3, n))
+    ax.set_ylim(0, float(np.nanmax(a.to_numpy())) * 1.3)
+    yrs = sorted(set(years.values())) if years else [a.attrs.get("year", "")]
+    _title(ax, "Åldersfördelning " + (" och ".join(str(y) for y in yrs) if len(yrs) > 1 else f"31 december {yrs[0]}"))
     source_line(ax, "; ".join(sorted({s.source.text() for s in p.section("alder")})) or "SCB")
+    return ax
+
+
+def age_trend(p, ax: Axes | None = None) -> Axes:
+    """Share 65 år och äldre over the years: the kommun and the län (sum of its kommuner)."""
+    ax = _ax(ax, figsize=(8, 3.2))
+    t = p.age_trend
+    if t is None or t.empty or t["year"].nunique() < 2:
+        ax.set_axis_off()
+        plt.close(ax.figure)
+        return ax
+    styles = {p.ort.kommun_code: (p.kommun_label, PALETTE["kommun"], "-", "o"),
+              p.lan_code: (p.lan_name, PALETTE["lan"], "--", "s"), "00": ("Riket", PALETTE["riket"], ":", "^")}
+    for code, (name, color, ls, marker) in styles.items():
+        g = t[t["region_code"] == code].sort_values("year")
+        if len(g):
+            ax.plot(g["year"], g["share"], color=color, ls=ls, marker=marker, ms=4, label=name, gid=f"trend-{code}")
+    ax.set_ylabel("Andel 65 år och äldre (%)")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: T.fmt_number(v)))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=8, frameon=False)
+    years = f"{int(t['year'].min())}–{int(t['year'].max())}"
+    _title(ax, f"Andel 65 år och äldre, 31 december {years}")
+    source_line(ax, "SCB, folkmängd efter ålder och kön (BE0101); länet = summan av dess kommuner")
+    return ax
+
+
+def income_trend(p, ax: Axes | None = None) -> Axes:
+    """Median income in the kommun per year, with the range and median of the län's kommuner."""
+    ax = _ax(ax, figsize=(8, 3.2))
+    t = p.income_trend
+    if t is None or t.empty:
+        ax.set_axis_off()
+        plt.close(ax.figure)
+        return ax
+    ax.fill_between(t["year"], t["lan_min"], t["lan_max"], color="#dddddd", label=f"Spannet mellan kommunerna i {p.lan_name}",
+                    gid="lan-range")
+    ax.plot(t["year"], t["lan_kommuner_median"], color=PALETTE["lan"], ls="--", lw=1.2,
+            label=f"Mittersta kommunen i {p.lan_name}", gid="lan-median")
+    ax.plot(t["year"], t["kommun"], color=PALETTE["kommun"], lw=2, marker="o", ms=3, label=p.kommun_label, gid="kommun")
+    ax.set_ylabel("Medianinkomst (tkr)")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: T.fmt_number(v)))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    _title(ax, f"Medianinkomst 16 år och äldre, {int(t['year'].min())}–{int(t['year'].max())} (löpande priser)")
+    source_line(ax, "SCB, sammanräknad förvärvsinkomst (HE0110, TAB3554)")
     return ax
 
 

@@ -33,6 +33,10 @@ SCB_API_URL: str = os.environ.get(
 #: Default population band for "liknande orter" (the pilot's selection rule).
 PEER_MIN: int = 400
 PEER_MAX: int = 4000
+#: A "town" (stad) has at least this many inhabitants; a rural place lies at least RURAL_KM km
+#: (fågelvägen) from another town — the rule of the screening and of "liknande orter".
+TOWN_MIN: int = 10_000
+RURAL_KM: float = 10.0
 #: Skåne län, the region the tool is built for.
 DEFAULT_LAN: str = "12"
 

@@ -107,6 +107,12 @@ class Indicator:
     wording: Wording = HIGH
     note: str | None = None
     count_base: Callable[[Data], pd.Series] | None = None
+    #: How the kommun/län/riket values of a tätort figure are named ("tätorterna i {where}"): the
+    #: aggregate of a tätort figure is the figure of the tätorter there, not of the whole region.
+    comparator_label: str | None = None
+    #: For figures over a period: its length in years. ``compute(data, end)`` then takes the end
+    #: year, which the profile chooses so that the kommun, the län and riket share one period.
+    periodic: int = 0
 
 
 # -- compute functions (each unit tested on a tiny frame) -------------------------------------
@@ -155,11 +161,33 @@ def share_of_kommun(data: Data) -> pd.Series:
 def _growth(data: Data, start: int, end: int = TATORT_YEAR) -> pd.Series:
     a, b = _kommun_population(data, start), _kommun_population(data, end)
     both = a.index.intersection(b.index)
-    return (100.0 * (b[both] / a[both] - 1.0)).astype(float)
+    out = (100.0 * (b[both] / a[both] - 1.0)).astype(float)
+    out.attrs.update({"ref": f"{start}-12-31 – {end}-12-31", "year": end, "start": start})
+    return out
+
+
+def growth(span: int) -> Callable[[Data, int], pd.Series]:
+    """Population change (%) over ``span`` years ending in ``end`` (the profile picks ``end``:
+    the latest year its kommun, län and riket all have — one period for every comparator)."""
+
+    def compute(data: Data, end: int) -> pd.Series:
+        return _growth(data, end - span, end)
+
+    compute.__name__ = f"growth_{span}"
+    return compute
+
+
+def change_persons(data: Data, end: int) -> pd.Series:
+    """Change in persons from 31 Dec ``end - 1`` to 31 Dec ``end``."""
+    a, b = _kommun_population(data, end - 1), _kommun_population(data, end)
+    both = a.index.intersection(b.index)
+    out = (b[both] - a[both]).astype(float)
+    out.attrs.update({"ref": f"{end - 1}-12-31 – {end}-12-31", "year": end, "start": end - 1})
+    return out
 
 
 def kommun_growth_10(data: Data) -> pd.Series:
-    """Befolkningsförändring 2010–2020 per kommun/län, percent."""
+    """Befolkningsförändring 2010–2020 per kommun/län, percent (the national series' last decade)."""
     return _growth(data, TATORT_YEAR - 10)
 
 
@@ -168,10 +196,22 @@ def kommun_growth_30(data: Data) -> pd.Series:
     return _growth(data, TATORT_YEAR - 30)
 
 
-def distance_to_size(min_population: int) -> Callable[[Data], pd.Series]:
-    """Distance (km) to the nearest tätort of at least ``min_population`` inhabitants.
+def common_end_year(data: Data, regions: list[str], min_year: int | None = None) -> int | None:
+    """The latest year in which every one of ``regions`` has a population figure (31 December)."""
+    k = data.kommun_folkmangd
+    k = k[(k["variable"] == "folkmangd") & k["region_code"].isin(regions) & k["value"].notna()]
+    counts = k.groupby("year")["region_code"].nunique()
+    years = counts[counts == len(set(regions))].index
+    years = [int(y) for y in years if min_year is None or y >= min_year]
+    return max(years) if years else None
 
-    A tätort that is itself that large gets 0.
+
+def distance_to_size(min_population: int, *, self_counts: bool = False) -> Callable[[Data], pd.Series]:
+    """Distance (km) to the nearest *other* tätort of at least ``min_population`` inhabitants.
+
+    A town that is itself that large is never its own nearest larger town (Kiruna's nearest town
+    of 10 000+ is another town). With ``self_counts`` (the screening's "is it a town or near
+    one?"), such a town gets 0.
     """
 
     def compute(data: Data) -> pd.Series:
@@ -180,9 +220,10 @@ def distance_to_size(min_population: int) -> Callable[[Data], pd.Series]:
         if not big.any():
             return pd.Series(np.nan, index=t["tatort_code"], dtype=float)
         d = data.distances_km[:, big].copy()
-        d[d == 0] = np.inf  # another point at the very same place does not count as itself
+        d[np.arange(len(t))[big], np.arange(big.sum())] = np.inf  # itself
         nearest = d.min(axis=1)
-        nearest[big] = 0.0
+        if self_counts:
+            nearest[big] = 0.0
         return pd.Series(nearest, index=t["tatort_code"].to_numpy(), dtype=float)
 
     compute.__name__ = f"distance_to_{min_population}"
@@ -358,6 +399,8 @@ def _latest_value(data: Data, table: str, variable: str) -> pd.Series:
     """``variable`` for both sexes in the latest year of ``table``, per region."""
     f = data.table(table)
     f = f[(f["variable"] == variable) & (f["kon"] == "")]
+    if f.empty:
+        return pd.Series(dtype=float)
     year = _latest_year(f)
     out = f[f["year"] == year].groupby("region_code")["value"].first().astype(float)
     out.attrs["ref"] = str(year)
@@ -385,8 +428,57 @@ def employment_rate(data: Data) -> pd.Series:
     return _latest_value(data, "kommun_sysselsattning", "sysselsattningsgrad")
 
 
+def kommun_density(data: Data) -> pd.Series:
+    """Inhabitants per km² of land in the whole kommun, län and riket: population 31 Dec 2020 / land area."""
+    pop = _kommun_population(data, TATORT_YEAR)
+    area = data.table("kommun_areal")
+    area = area[area["variable"] == "landareal"].set_index("region_code")["value"]
+    out = (pop / area.reindex(pop.index)).astype(float).dropna()
+    out.attrs["ref"] = f"{TATORT_YEAR}-12-31"
+    return out
+
+
+def unemployment(data: Data) -> pd.Series:
+    """Arbetslöshet 20–64 år (%), both sexes, latest year (BAS)."""
+    return _latest_value(data, "kommun_sysselsattning", "arbetsloshet")
+
+
+def tax_rate(data: Data) -> pd.Series:
+    """Total kommunal skattesats (%), the latest year."""
+    return _latest_value(data, "kommun_skattesats", "skattesats")
+
+
+def tenure_share(group: str) -> Callable[[Data], pd.Series]:
+    """Share (%) of households living in ``group`` (boende_hyresratt …); the län is the sum of its kommuner."""
+
+    def compute(data: Data) -> pd.Series:
+        h = data.table("kommun_hushall")
+        year = _latest_year(h)
+        h = h[h["year"] == year]
+        by = h.pivot_table(index="region_code", columns="variable", values="value", aggfunc="sum")
+        lan = by.groupby(by.index.str[:2]).sum()
+        by = pd.concat([by, lan])
+        out = (100.0 * by.get(group, np.nan) / by.sum(axis=1)).astype(float)
+        out.attrs["ref"] = f"{year}-12-31"
+        return out
+
+    compute.__name__ = f"share_{group}"
+    return compute
+
+
+def service_distance(column: str) -> Callable[[Data], pd.Series]:
+    """Straight-line km from the tätort point to the nearest pharmacy service point (Pipos, Skåne)."""
+
+    def compute(data: Data) -> pd.Series:
+        s = data.table("tatort_service")
+        return s.set_index("tatort_code")[column].astype(float)
+
+    compute.__name__ = f"service_{column}"
+    return compute
+
+
 _MI0810 = "SCB MI0810 LandarealTatortN"
-_BE0101 = "SCB BE0101 BefolkningNy (Folkmängd 31 december)"
+_BE0101 = "SCB, folkmängd 31 december"
 _REF_T = f"{TATORT_YEAR}-12-31"
 
 #: The registry. Order is display order within each section.
@@ -400,10 +492,15 @@ INDICATORS: list[Indicator] = [
         table=_MI0810, ref=_REF_T, wording=LARGE,
     ),
     Indicator(
-        "tathet", "Befolkningstäthet", "per km²", "oversikt", "tatort", tatort_density,
-        aggregate=density_by_region, table=_MI0810, ref=_REF_T,
-        note="Folkmängd per km² landareal inom tätortens gräns. Jämförelsen för kommun, län och "
-        "riket avser alla tätorter där tillsammans.",
+        "tathet", "Befolkningstäthet i tätorten", "per km²", "oversikt", "tatort", tatort_density,
+        aggregate=density_by_region, table=_MI0810, ref=_REF_T, comparator_label="tätorterna i {where}",
+        note="Folkmängd per km² landareal inom tätortens gräns, jämförd med alla tätorter i kommunen, "
+        "länet och riket tillsammans (inte med hela kommunens yta).",
+    ),
+    Indicator(
+        "kommun_tathet", "Befolkningstäthet i hela kommunen", "per km²", "oversikt", "kommun", kommun_density,
+        table="SCB BE0101 folkmängd; SCB landareal", ref=f"{TATORT_YEAR}", requires=("kommun_folkmangd", "kommun_areal"),
+        note="Kommunens, länets och rikets folkmängd 31 december 2020 delad med deras landareal (2016).",
     ),
     Indicator(
         "andel_av_kommunen", "Andel av kommunens invånare", "procent", "oversikt", "tatort",
@@ -411,24 +508,41 @@ INDICATORS: list[Indicator] = [
         note="Tätortens folkmängd delad med kommunens, båda den 31 december 2020.",
     ),
     Indicator(
-        "kommun_forandring_10", "Kommunens befolkningsförändring 2010–2020", "förändring procent",
-        "befolkning", "kommun", kommun_growth_10, table=_BE0101, ref="2010-12-31 – 2020-12-31",
-        requires=("kommun_folkmangd",),
+        "kommun_forandring_1", "Kommunens befolkningsförändring {start}–{end}", "förändring personer", "befolkning",
+        "kommun", change_persons, table=_BE0101, ref="senaste året", requires=("kommun_folkmangd",),
+        wording=LARGE, periodic=1,
     ),
     Indicator(
-        "kommun_forandring_30", "Kommunens befolkningsförändring 1990–2020", "förändring procent",
-        "befolkning", "kommun", kommun_growth_30, table=_BE0101, ref="1990-12-31 – 2020-12-31",
-        requires=("kommun_folkmangd",),
+        "kommun_forandring_10", "Kommunens befolkningsförändring {start}–{end}", "förändring procent",
+        "befolkning", "kommun", growth(10), table=_BE0101, ref="tio år", requires=("kommun_folkmangd",),
+        periodic=10,
     ),
     Indicator(
-        "avstand_10k", "Avstånd till närmaste tätort med minst 10 000 invånare", "km", "lage",
+        "kommun_forandring_30", "Kommunens befolkningsförändring {start}–{end}", "förändring procent",
+        "befolkning", "kommun", growth(30), table=_BE0101, ref="trettio år", requires=("kommun_folkmangd",),
+        periodic=30,
+    ),
+    Indicator(
+        "avstand_10k", "Avstånd till närmaste annan tätort med minst 10 000 invånare", "km", "lage",
         "tatort", distance_to_size(10_000), table=_MI0810, ref=_REF_T, wording=LONG,
         note="Fågelvägen mellan SCB:s tätortspunkter, inte väg- eller restid.",
     ),
     Indicator(
-        "avstand_50k", "Avstånd till närmaste tätort med minst 50 000 invånare", "km", "lage",
+        "avstand_50k", "Avstånd till närmaste annan tätort med minst 50 000 invånare", "km", "lage",
         "tatort", distance_to_size(50_000), table=_MI0810, ref=_REF_T, wording=LONG,
         note="Fågelvägen mellan SCB:s tätortspunkter, inte väg- eller restid.",
+    ),
+    Indicator(
+        "apotek_km", "Avstånd till närmaste apotek", "km", "lage", "tatort", service_distance("apotek_km"),
+        table="Tillväxtanalys Pipos (apotek); SCB:s tätortspunkter", ref="2025-11-12", wording=LONG,
+        requires=("tatort_service",),
+        note="Fågelvägen från tätortens punkt till närmaste apotek (Tillväxtanalys serviceställen, 12 november 2025).",
+    ),
+    Indicator(
+        "apoteksombud_km", "Avstånd till närmaste apotek eller apoteksombud", "km", "lage", "tatort",
+        service_distance("narmaste_km"), table="Tillväxtanalys Pipos (apotek och apoteksombud)", ref="2025-11-12",
+        wording=LONG, requires=("tatort_service",),
+        note="Ett apoteksombud är till exempel en dagligvarubutik som lämnar ut läkemedel.",
     ),
     Indicator(
         "tatorter_10km", "Andra tätorter inom 10 km", "antal", "lage", "tatort",
@@ -455,13 +569,14 @@ INDICATORS += [
         table=_AGE, ref="senaste året", requires=("tatort_alder", "kommun_alder_kon"),
     ),
     Indicator(
-        "kommun_andel_65plus", "Andel 65 år och äldre i kommunen", "procent", "alder", "kommun",
-        kommun_age_share("65+"), table="SCB BE0101 (TAB638)", ref="senaste året", requires=("kommun_alder_kon",),
+        "kommun_andel_0_19", "Andel 0–19 år i kommunen", "procent", "alder", "kommun",
+        kommun_age_share("0-19"), table="SCB BE0101 folkmängd efter ålder", ref="senaste året",
+        requires=("kommun_alder_kon",),
     ),
     Indicator(
-        "kommun_forandring_1", "Kommunens befolkningsförändring senaste året", "personer", "befolkning",
-        "kommun", kommun_change_1, table="SCB BE0101 (TAB638)", ref="senaste året", requires=("kommun_alder_kon",),
-        wording=LARGE,
+        "kommun_andel_65plus", "Andel 65 år och äldre i kommunen", "procent", "alder", "kommun",
+        kommun_age_share("65+"), table="SCB BE0101 folkmängd efter ålder", ref="senaste året",
+        requires=("kommun_alder_kon",),
     ),
     Indicator(
         "fodda_per_1000", "Födda per 1 000 invånare", "per 1 000 inv.", "befolkning", "kommun",
@@ -480,8 +595,10 @@ INDICATORS += [
         note="Inflyttade minus utflyttade (inom Sverige och från utlandet).",
     ),
     Indicator(
-        "medianinkomst", "Medianinkomst (sammanräknad förvärvsinkomst, 16 år och äldre)", "tkr", "arbete",
+        "medianinkomst", "Medianinkomst, 16 år och äldre", "tkr", "arbete",
         "kommun", median_income, table="SCB HE0110 (TAB3554)", ref="senaste året", requires=("kommun_inkomst",),
+        note="Sammanräknad förvärvsinkomst (lön, pension, sjukpenning m.m.) för dem som bodde i Sverige hela året. "
+        "SCB redovisar ingen median för länet som helhet här; kommunens plats bland länets kommuner visas i stället.",
     ),
     Indicator(
         "andel_eftergymnasial", "Andel 25–64 år med eftergymnasial utbildning", "procent", "arbete", "kommun",
@@ -490,7 +607,30 @@ INDICATORS += [
     ),
     Indicator(
         "sysselsattningsgrad", "Sysselsättningsgrad 20–64 år", "procent", "arbete", "kommun",
-        employment_rate, table="SCB AM0210 BAS", ref="senaste året", requires=("kommun_sysselsattning",),
+        employment_rate, table="SCB AM0210 BAS (TAB3200)", ref="senaste året", requires=("kommun_sysselsattning",),
+    ),
+    Indicator(
+        "arbetsloshet", "Arbetslöshet 20–64 år", "procent", "arbete", "kommun",
+        unemployment, table="SCB AM0210 BAS (TAB3200)", ref="senaste året", requires=("kommun_sysselsattning",),
+    ),
+    Indicator(
+        "skattesats", "Kommunal skattesats (kommun och region)", "procent", "arbete", "kommun",
+        tax_rate, table="SCB OE0101 (TAB2017)", ref="senaste året", requires=("kommun_skattesats",),
+    ),
+    Indicator(
+        "andel_hyresratt", "Andel hushåll i hyresrätt", "procent", "boende", "kommun",
+        tenure_share("boende_hyresratt"), table="SCB HE0111 hushåll efter boendeform", ref="2019",
+        requires=("kommun_hushall",),
+    ),
+    Indicator(
+        "andel_bostadsratt", "Andel hushåll i bostadsrätt", "procent", "boende", "kommun",
+        tenure_share("boende_bostadsratt"), table="SCB HE0111 hushåll efter boendeform", ref="2019",
+        requires=("kommun_hushall",),
+    ),
+    Indicator(
+        "andel_smahus_agande", "Andel hushåll i eget småhus (äganderätt)", "procent", "boende", "kommun",
+        tenure_share("boende_smahus_agande"), table="SCB HE0111 hushåll efter boendeform", ref="2019",
+        requires=("kommun_hushall",),
     ),
 ]
 

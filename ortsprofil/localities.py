@@ -291,6 +291,22 @@ class Registry:
         return f.sort_values("population", ascending=False)[cols].reset_index(drop=True)
 
     # -- context ----------------------------------------------------------------------------
+    @cached_property
+    def town_distance_km(self) -> pd.Series:
+        """Straight-line km from every tätort to the nearest *other* tätort of at least
+        :data:`config.TOWN_MIN` inhabitants (the screening's and the peers' "town")."""
+        f = self.frame
+        big = f[f["population"] >= config.TOWN_MIN]
+        xy, bxy = f[["x", "y"]].to_numpy(), big[["x", "y"]].to_numpy()
+        d = np.hypot(xy[:, None, 0] - bxy[None, :, 0], xy[:, None, 1] - bxy[None, :, 1]) / 1000.0
+        d[f.index.get_indexer(big.index), np.arange(len(big))] = np.inf
+        return pd.Series(d.min(axis=1) if len(big) else np.nan, index=f.index)
+
+    def is_rural(self, code: str) -> bool:
+        """Not a suburb: at least :data:`config.RURAL_KM` km from another town of 10 000+, and not itself one."""
+        row = self.frame.loc[code]
+        return bool(row["population"] < config.TOWN_MIN and self.town_distance_km[code] >= config.RURAL_KM)
+
     def peers(
         self,
         loc: Locality,
@@ -298,16 +314,25 @@ class Registry:
         lan: str | None = None,
         peer_min: int = config.PEER_MIN,
         peer_max: int = config.PEER_MAX,
+        kind: str = "alla",
     ) -> pd.DataFrame:
         """Tätorter in the same län (or ``lan``) with peer_min ≤ folkmängd ≤ peer_max.
 
-        The locality itself is included (flag ``is_ort``) whether or not it is in the band,
-        so it can be placed among them. Sorted by population, largest first, with ``rank``.
+        ``kind="samma"`` keeps only tätorter of the locality's own kind: rural places (at least
+        :data:`config.RURAL_KM` km from another town of 10 000+) for a rural locality, the
+        others for a suburb. The locality itself is included (flag ``is_ort``) whether or not it
+        is in the band, so it can be placed among them. Sorted by population, largest first, with
+        ``rank``.
         """
-        lan = lan or loc.lan_code
+        lan = loc.lan_code if lan is None else lan  # "" = all of Sweden
         peer_min, peer_max = validate_band(peer_min, peer_max)
+        if kind not in ("alla", "samma"):
+            raise InvalidParameterError(f"Okänt urval av liknande orter {kind!r}: välj 'samma' eller 'alla'.")
         f = self.frame
-        band = f[(f["lan_code"] == lan) & f["population"].between(peer_min, peer_max)]
+        band = f[((f["lan_code"] == lan) if lan else True) & f["population"].between(peer_min, peer_max)]
+        if kind == "samma":
+            rural = (band["population"] < config.TOWN_MIN) & (self.town_distance_km.reindex(band.index) >= config.RURAL_KM)
+            band = band[rural == self.is_rural(loc.code)]
         if loc.code not in band.index:
             band = pd.concat([band, f.loc[[loc.code]]])
         out = band.sort_values(["population", "tatort_code"], ascending=[False, True]).reset_index(drop=True)

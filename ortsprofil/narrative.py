@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from . import config
 from . import text as T
 
 if TYPE_CHECKING:  # pragma: no cover
     from .profile import Profile, Stat
 
 #: Units where a ratio phrase ("dubbelt så hög") makes no sense (changes can be negative).
-_CHANGE_UNITS = ("förändring procent",)
+_CHANGE_UNITS = ("förändring procent", "förändring personer")
 
 
 def _fmt(s: "Stat", who: str) -> str:
@@ -28,25 +29,38 @@ def _numbers(p: "Profile", s: "Stat", whos: tuple[str, ...]) -> str:
     return "; ".join(parts)
 
 
+def _rank_words(p: "Profile", s: "Stat") -> str | None:
+    if not s.rank:
+        return None
+    if s.level == "kommun":
+        return f"plats {s.rank[0]} av {s.rank[1]} kommuner i {p.lan_name} (1 = högst)"
+    return f"plats {s.rank[0]} av {s.rank[1]} liknande orter"
+
+
 def comparison_words(p: "Profile", s: "Stat") -> str:
     """One cell of the key-figure box: how the figure compares, in words, with the numbers."""
     out: list[str] = []
     if s.level == "tatort":
         comparators = ("lan", "peers_median") if not T.is_missing(s.values.get("lan")) else ("peers_median",)
         for who in comparators:
-            phrase = T.compare(s.value, s.values.get(who), p.where(who), s.wording)
+            phrase = T.compare(s.value, s.values.get(who), p.where_for(s, who), s.wording)
             if phrase:
                 ref = _fmt(s, who)
                 out.append(f"{phrase} ({'median ' if who == 'peers_median' else ''}{ref})")
         if s.rank:
-            out.append(f"plats {s.rank[0]} av {s.rank[1]} liknande orter")
+            out.append(_rank_words(p, s))
         return T.capitalize("; ".join(out)) if out else "–"
-    if s.unit in _CHANGE_UNITS or any(v <= 0 for v in (s.value, s.values.get("lan", 1)) if not T.is_missing(v)):
-        return _numbers(p, s, ("lan", "riket")) or "–"
-    for who in ("lan", "riket"):
-        phrase = T.compare(s.value, s.values.get(who), p.where(who), s.wording)
-        if phrase:
-            out.append(f"{phrase} ({_fmt(s, who)})")
+    if s.unit in _CHANGE_UNITS or s.unit == "personer" or any(
+            v <= 0 for v in (s.value, s.values.get("lan", 1)) if not T.is_missing(v)):
+        out.append(_numbers(p, s, ("lan", "riket")))
+    else:
+        for who in ("lan", "riket"):
+            phrase = T.compare(s.value, s.values.get(who), p.where_for(s, who), s.wording)
+            if phrase:
+                out.append(f"{phrase} ({_fmt(s, who)})")
+    if T.is_missing(s.values.get("lan")) and s.rank:  # a median has no län value: its place among the kommuner
+        out.append(_rank_words(p, s))
+    out = [o for o in out if o]
     return T.capitalize("; ".join(out)) if out else "–"
 
 
@@ -76,15 +90,34 @@ def _summary_oversikt(p: "Profile") -> str:
         f"**{o.name}** hade {T.fmt_number(o.population)} invånare den 31 december 2020 på "
         f"{T.fmt_number(o.land_area_ha)} hektar land, alltså {s['tathet'].formatted()}.",
         f"Det gör {o.name} till den {lan_rank}:e största av {lan_n} tätorter i {p.lan_name}"
-        + (f" och nummer {s['folkmangd'].rank[0]} av {s['folkmangd'].rank[1]} bland liknande orter med "
-           f"{T.fmt_number(p.peer_min)}–{T.fmt_number(p.peer_max)} invånare." if s["folkmangd"].rank else "."),
+        + (f" och nummer {s['folkmangd'].rank[0]} av {s['folkmangd'].rank[1]} bland liknande orter."
+           if s["folkmangd"].rank else "."),
     ]
     if "andel_av_kommunen" in s and not T.is_missing(s["andel_av_kommunen"].value):
         out.append(f"Ungefär {s['andel_av_kommunen'].formatted()} av invånarna i {p.kommun_label} bodde i {o.name}.")
     dens = [x for x in (p.phrase("tathet", "peers_median"), p.phrase("tathet", "lan")) if x]
     if dens:
-        out.append(f"Befolkningstätheten är {T.join_sv(dens)}.")
+        out.append(f"Befolkningstätheten i tätorten är {T.join_sv(dens)}.")
     return " ".join(out)
+
+
+def trend_words(p: "Profile") -> str | None:
+    """The kommun's population over the long period and the latest year, saying when it turned."""
+    s = p.stats.get("kommun_forandring_10")
+    ch = p.pop_change
+    if s is None or T.is_missing(s.values.get("kommun")):
+        return None
+    k = s.values["kommun"]
+    span = s.label.rsplit(" ", 1)[-1]
+    text = f"{p.kommun_label} {_sign_word(k, 'växte', 'minskade')} med {_change(k)} {span}"
+    if ch and not T.is_missing(ch.get("kommun")) and ch["end"] == int(span[-4:]):
+        latest = ch["kommun"]
+        turned = (latest < 0 < k) or (latest > 0 > k)
+        word = "men " if turned else "och "
+        verb = "ökade" if latest > 0 else ("minskade" if latest < 0 else "var oförändrad")
+        text += (f", {word}{verb} med {T.fmt_number(abs(latest))} invånare det senaste året ({ch['start']}–{ch['end']})"
+                 if latest else f", {word}var oförändrad det senaste året ({ch['start']}–{ch['end']})")
+    return text
 
 
 def _summary_befolkning(p: "Profile") -> str:
@@ -96,13 +129,16 @@ def _summary_befolkning(p: "Profile") -> str:
         first, last = own.iloc[0], own.iloc[-1]
         out.append(f"{p.kommun_label} hade {T.fmt_number(last['value'])} invånare {int(last['year'])}, "
                    f"jämfört med {T.fmt_number(first['value'])} år {int(first['year'])}.")
-    for key, span in (("kommun_forandring_10", "2010–2020"), ("kommun_forandring_30", "1990–2020")):
-        st = s.get(key)
-        if st and not T.is_missing(st.values["kommun"]):
-            lan = st.values.get("lan")
-            tail = f" ({p.lan_name}: {T.fmt_value(lan, st.unit)})" if not T.is_missing(lan) else ""
-            out.append(f"Under {span} {_sign_word(st.values['kommun'])} kommunens befolkning"
-                       + (f" med {_change(st.values['kommun'])}" if st.values["kommun"] else "") + f"{tail}.")
+    trend = trend_words(p)
+    if trend:
+        lan = s["kommun_forandring_10"].values.get("lan")
+        out.append(trend + (f" ({p.lan_name} under samma tio år: {T.fmt_value(lan, 'förändring procent')})."
+                            if not T.is_missing(lan) else "."))
+    st = s.get("kommun_forandring_30")
+    if st and not T.is_missing(st.values["kommun"]):
+        span = st.label.rsplit(" ", 1)[-1]
+        out.append(f"Över trettio år, {span}, {_sign_word(st.values['kommun'])} befolkningen"
+                   + (f" med {_change(st.values['kommun'])}." if st.values["kommun"] else "."))
     t = p.tatort_series
     pop = t[t["variable"] == "folkmangd"].dropna(subset=["value"]).sort_values("year") if len(t) else t
     if len(pop) > 1:
@@ -121,6 +157,27 @@ def _summary_befolkning(p: "Profile") -> str:
 def _summary_alder(p: "Profile") -> str:
     s = p.stats
     out: list[str] = []
+    if "andel_65plus" not in s and "kommun_andel_65plus" in s:
+        st = s["kommun_andel_65plus"]
+        comp = p.phrase("kommun_andel_65plus", "lan")
+        out.append(f"I {p.kommun_label} var {st.formatted()} av invånarna 65 år eller äldre den 31 december "
+                   f"{st.period}" + (f", {comp}." if comp else "."))
+        young = s.get("kommun_andel_0_19")
+        if young:
+            out.append(f"Barn och unga 0–19 år var {young.formatted()} ({p.lan_name}: {young.formatted('lan')}).")
+        t = p.age_trend[p.age_trend["region_code"] == p.ort.kommun_code]
+        if len(t) > 1:
+            a, b = t.iloc[0], t.iloc[-1]
+            out.append(f"Andelen 65 år och äldre i kommunen har gått från {T.fmt_percent(a['share'])} "
+                       f"{int(a['year'])} till {T.fmt_percent(b['share'])} {int(b['year'])}.")
+        if p.deso:
+            sh = p.deso["age_shares"].get("65+")
+            if sh:
+                out.append(f"I området runt {p.ort.name} (DeSO {p.deso['code']}) var andelen "
+                           f"{T.fmt_percent(sh[0])} {sh[1]}.")
+        out.append("SCB redovisar åldersgrupper per tätort bara i tätortsstatistiken (0–19, 20–64 och 65+ år), "
+                   "som inte ingår i den medföljande datakopian; siffrorna gäller därför hela kommunen.")
+        return " ".join(out)
     if "andel_65plus" in s:
         st = s["andel_65plus"]
         comps = [x for x in (p.phrase("andel_65plus", "lan"), p.phrase("andel_65plus", "peers_median")) if x]
@@ -146,19 +203,46 @@ def _summary_arbete(p: "Profile") -> str:
     if "medianinkomst" in s:
         st = s["medianinkomst"]
         comp = p.phrase("medianinkomst", "lan")
-        out.append(f"Medianinkomsten i {p.kommun_label} var {st.formatted()} år {st.source.ref}"
-                   + (f", {comp}." if comp else "."))
+        rank = f", plats {st.rank[0]} av {st.rank[1]} kommuner i {p.lan_name}" if st.rank else ""
+        out.append(f"Medianinkomsten i {p.kommun_label} var {st.formatted()} år {st.period}"
+                   + (f", {comp}" if comp else "") + rank + ".")
+        trend = p.income_trend
+        if len(trend) > 10:
+            a = trend[trend["year"] == trend["year"].max() - 10]
+            if len(a):
+                out.append(f"Tio år tidigare ({int(a['year'].iloc[0])}) var den {T.fmt_value(a['kommun'].iloc[0], 'tkr')} "
+                           "(i löpande priser).")
     if "andel_eftergymnasial" in s:
         st = s["andel_eftergymnasial"]
         comp = p.phrase("andel_eftergymnasial", "lan")
-        out.append(f"{st.formatted()} av kommunens 25–64-åringar har eftergymnasial utbildning"
-                   + (f", {comp}." if comp else "."))
+        out.append(f"{T.capitalize(st.formatted())} av kommunens 25–64-åringar hade eftergymnasial utbildning "
+                   f"{st.period}" + (f", {comp}." if comp else "."))
     if "sysselsattningsgrad" in s:
         st = s["sysselsattningsgrad"]
-        out.append(f"Sysselsättningsgraden bland 20–64-åringar var {st.formatted()} "
-                   f"({p.lan_name}: {st.formatted('lan')}).")
+        lan = f" ({p.lan_name}: {st.formatted('lan')})" if not T.is_missing(st.values.get("lan")) else \
+            (f", plats {st.rank[0]} av {st.rank[1]} kommuner" if st.rank else "")
+        out.append(f"Sysselsättningsgraden bland 20–64-åringar var {st.formatted()} {st.period}{lan}.")
+    if "arbetsloshet" in s:
+        st = s["arbetsloshet"]
+        out.append(f"Arbetslösheten var {st.formatted()} samma år.")
     if out:
         out.append("SCB redovisar inte inkomst, utbildning och sysselsättning per tätort; uppgifterna gäller hela kommunen.")
+    return " ".join(out)
+
+
+def _summary_boende(p: "Profile") -> str:
+    s = p.stats
+    parts = [(k, w) for k, w in (("andel_smahus_agande", "i eget småhus"), ("andel_hyresratt", "i hyresrätt"),
+                                 ("andel_bostadsratt", "i bostadsrätt")) if k in s]
+    if not parts:
+        return ""
+    year = s[parts[0][0]].period
+    items = [f"{s[k].formatted()} {w}" for k, w in parts]
+    out = [f"Av hushållen i {p.kommun_label} bodde {T.join_sv(items)} ({year})."]
+    lan = [f"{s[k].formatted('lan')} {w}" for k, w in parts if not T.is_missing(s[k].values.get("lan"))]
+    if lan:
+        out.append(f"I hela {p.lan_name} var det {T.join_sv(lan)}.")
+    out.append("SCB redovisar boendeform per kommun, inte per tätort.")
     return " ".join(out)
 
 
@@ -178,14 +262,31 @@ def _summary_lage(p: "Profile") -> str:
     phrase = p.phrase("avstand_10k", "peers_median")
     if phrase:
         out.append(f"Avståndet till en större tätort är {phrase}.")
+    if "apotek_km" in s:
+        a = s["apotek_km"]
+        o = s.get("apoteksombud_km")
+        extra = (f" Närmaste apotek eller apoteksombud ligger {o.formatted()} bort." if o else "")
+        out.append(f"Närmaste apotek ligger {a.formatted()} fågelvägen från {p.ort.name} (november 2025).{extra}")
     return " ".join(out)
+
+
+def peer_rule_words(p: "Profile") -> str:
+    """Which tätorter the profile compares with, and how many there are."""
+    r = p.peer_rule
+    n = r.get("n", len(p.peers) - 1)
+    where = p.lan_name if r.get("lan", p.lan_code) else "hela Sverige"
+    text = f"Liknande orter är här de {n} tätorterna i {where} med {r['size']}"
+    if r["kind"] == "samma":
+        text += f" som är {r['what']}"
+    text += "."
+    if r["in_band"] and (r["min"], r["max"]) == (config.PEER_MIN, config.PEER_MAX):
+        text += " Storleksgränsen är densamma som Region Skåne använder för lokal platsutveckling."
+    return text
 
 
 def _summary_liknande(p: "Profile") -> str:
     s = p.stats
-    n = len(p.peers) - (0 if p.peers.loc[p.peers["is_ort"], "population"].between(p.peer_min, p.peer_max).all() else 1)
-    out = [f"Liknande orter är här de {n} tätorterna i {p.lan_name} med {T.fmt_number(p.peer_min)}–"
-           f"{T.fmt_number(p.peer_max)} invånare, samma storleksgräns som Region Skåne använder."]
+    out = [peer_rule_words(p)]
     for key, what in (("folkmangd", "folkmängd"), ("tathet", "befolkningstäthet"), ("avstand_10k", "avstånd till en tätort med minst 10 000 invånare")):
         st = s.get(key)
         if st and st.rank:
@@ -202,16 +303,12 @@ def prompts(p: "Profile", section: str) -> list[str]:
     out: list[str] = []
     if section == "oversikt":
         out.append(f"{o.name} har {T.fmt_number(o.population)} invånare och är nummer {s['folkmangd'].rank[0]} av "
-                   f"{s['folkmangd'].rank[1]} liknande orter i {p.lan_name}. Vad gör {o.name} till en plats där "
+                   f"{s['folkmangd'].rank[1]} liknande orter. Vad gör {o.name} till en plats där "
                    "människor vill bo — och vad saknas?")
     elif section == "befolkning":
-        st = s.get("kommun_forandring_10")
-        if st and not T.is_missing(st.values["kommun"]) and not T.is_missing(st.values["lan"]):
-            k, l = st.values["kommun"], st.values["lan"]
-            rel = "mindre än" if k < l else ("mer än" if k > l else "lika mycket som")
-            out.append(f"Befolkningen i {p.kommun_label} {_sign_word(k, 'växte', 'minskade')} med "
-                       f"{_change(k)} 2010–2020, {rel} i {p.lan_name} ({T.fmt_value(l, st.unit)}). "
-                       f"Vad skulle få fler att flytta till, eller stanna i, {o.name}?")
+        trend = trend_words(p)
+        if trend:
+            out.append(f"{T.capitalize(trend)}. Vad skulle få fler att flytta till, eller stanna i, {o.name}?")
         if "flyttnetto_per_1000" in s:
             m = s["flyttnetto_per_1000"]
             out.append(f"Flyttnettot i kommunen var {m.formatted()}. Vilka flyttar hit och härifrån, och varför?")
@@ -224,12 +321,23 @@ def prompts(p: "Profile", section: str) -> list[str]:
         if not out and "kommun_andel_65plus" in s:
             phrase = p.phrase("kommun_andel_65plus", "lan")
             if phrase:
-                out.append(f"I kommunen är andelen 65 år och äldre {phrase}. Hur ser det ut i {o.name}?")
+                out.append(f"I kommunen var andelen 65 år och äldre {phrase} ({s['kommun_andel_65plus'].period}). "
+                           f"Hur ser det ut i {o.name}, och vad betyder det för service, omsorg och boende?")
     elif section == "arbete":
+        st = s.get("medianinkomst")
         phrase = p.phrase("medianinkomst", "lan")
         if phrase:
             out.append(f"Medianinkomsten i {p.kommun_label} är {phrase}. Vilka jobb finns i och nära {o.name}, "
                        "och hur tar man sig dit?")
+        elif st and st.rank:
+            out.append(f"Medianinkomsten i {p.kommun_label} ({st.formatted()}, {st.period}) är plats {st.rank[0]} av "
+                       f"{st.rank[1]} kommuner i {p.lan_name}. Vilka jobb finns i och nära {o.name}, "
+                       "och hur tar man sig dit?")
+    elif section == "boende":
+        st = s.get("andel_smahus_agande")
+        if st:
+            out.append(f"{T.capitalize(st.formatted())} av hushållen i kommunen bor i eget småhus ({st.period}). "
+                       f"Vilka bostäder saknas i {o.name} — för unga, för äldre, för den som vill hyra?")
     elif section == "lage":
         ten = p.larger_towns[p.larger_towns["threshold"] == 10_000]
         if len(ten):
@@ -241,5 +349,5 @@ def prompts(p: "Profile", section: str) -> list[str]:
             n = int(s["tatorter_10km"].value)
             out.append(f"Inom 10 km finns {n} andra tätorter. Vad kan {o.name} göra tillsammans med grannorterna?")
     elif section == "liknande":
-        out.append(f"Bland de liknande orterna i {p.lan_name}: vilka vore intressanta att lära av, och varför?")
+        out.append("Bland de liknande orterna: vilka vore intressanta att lära av, och varför?")
     return [_tidy(q) for q in out[:3]]

@@ -21,6 +21,7 @@ from . import config, indicators as ind
 from . import text as T
 from .errors import InvalidParameterError
 from .localities import Locality, Registry, registry, validate_band
+from .bundle import source_text
 from .snapshot import Snapshot, empty_tidy
 
 #: Tätorter within this distance are kept with the profile (for maps).
@@ -32,6 +33,7 @@ SECTIONS = {
     "befolkning": "Befolkning",
     "alder": "Ålder och kön",
     "arbete": "Arbete och inkomst",
+    "boende": "Boende",
     "lage": "Läge och service",
     "liknande": "Liknande orter",
     "kallor": "Källor och förbehåll",
@@ -95,6 +97,22 @@ class Stat:
     caveats: list[str] = field(default_factory=list)
     wording: T.Wording = T.HIGH
     base: float | None = None
+    comparator_label: str | None = None
+
+    @property
+    def period(self) -> str:
+        """The reference year or years of the figure ("2019", "2013–2023")."""
+        years = list(dict.fromkeys(re.findall(r"(?<!\d)(\d{4})(?!\d)", self.source.ref)))
+        if not years:
+            return ""
+        return years[0] if len(years) == 1 else f"{years[0]}–{years[-1]}"
+
+    @property
+    def display_label(self) -> str:
+        """The label with its reference year, unless the label already names the years."""
+        if re.search(r"\d{4}", self.label) or not self.period:
+            return self.label
+        return f"{self.label} ({self.period})"
 
     @property
     def value(self) -> float:
@@ -188,6 +206,11 @@ class Profile:
     lan_name: str
     peer_min: int
     peer_max: int
+    peer_rule: dict
+    deso: dict | None
+    age_trend: pd.DataFrame
+    income_trend: pd.DataFrame
+    pop_change: dict | None
     stats: dict[str, Stat]
     missing: list[ind.Indicator]
     peers: pd.DataFrame
@@ -232,12 +255,21 @@ class Profile:
             "peers_median": "hos liknande orter",
         }[comparator]
 
+    def where_for(self, s: "Stat", comparator: str) -> str:
+        """How a comparator of stat ``s`` is named: "i Skåne län", or "tätorterna i Skåne län"."""
+        where = self.where(comparator)
+        if s.comparator_label and comparator in ("kommun", "lan", "riket"):
+            name = {"kommun": self.kommun_label, "lan": self.lan_name, "riket": "riket"}[comparator]
+            return "i " + s.comparator_label.format(where=name) if comparator != "riket" else \
+                "i " + s.comparator_label.format(where="riket")
+        return where
+
     def phrase(self, key: str, comparator: str) -> str | None:
         """Comparison phrase for stat ``key`` against ``comparator`` (None if not comparable)."""
         s = self.stats.get(key)
         if s is None:
             return None
-        return T.compare(s.value, s.values.get(comparator), self.where(comparator), s.wording)
+        return T.compare(s.value, s.values.get(comparator), self.where_for(s, comparator), s.wording)
 
     # -- display ------------------------------------------------------------------------------
     def heading(self) -> HtmlBlock:
@@ -267,29 +299,32 @@ class Profile:
         keys = sorted(_used_tables(self.stats) | {"kommun_alder_kon"})
         return [k for k in keys if self.snapshot.has(k) and self.snapshot.info(k).test_values]
 
-    KEY_FIGURES = ("folkmangd", "tathet", "andel_av_kommunen", "andel_65plus", "andel_0_19",
-                   "kommun_forandring_10", "medianinkomst", "avstand_10k", "tatorter_10km")
+    KEY_FIGURES = ("folkmangd", "tathet", "andel_av_kommunen", "kommun_tathet", "kommun_forandring_10",
+                   "kommun_forandring_1", "andel_65plus", "kommun_andel_65plus", "medianinkomst",
+                   "sysselsattningsgrad", "avstand_10k", "apotek_km")
 
     def key_figures(self) -> Table:
         """The key-figure box: each figure with a comparison in words and its source."""
         from .narrative import comparison_words
 
         rows, raw = [], []
+        from .narrative import comparison_words, peer_rule_words
+
+        rows, raw = [], []
         for key in self.KEY_FIGURES:
             s = self.stats.get(key)
-            if s is None:
+            if s is None or (key == "kommun_andel_65plus" and "andel_65plus" in self.stats):
                 continue
-            label = s.label if s.level == "tatort" else f"{s.label} ({self.ort.kommun_name})"
+            label = s.display_label if s.level == "tatort" else f"{s.display_label}, {self.ort.kommun_name}"
             rows.append({
                 "Mått": label,
                 "Värde": s.formatted(),
                 "Jämfört med": comparison_words(self, s),
-                "Källa (SCB)": s.source.short(),
+                "Källa": s.source.short(),
             })
             raw.append({"key": key, **s.values})
         return Table(pd.DataFrame(rows), caption=f"{self.ort.name} i siffror",
-                     note="Liknande orter = tätorter i " + self.lan_name + f" med {T.fmt_number(self.peer_min)}–"
-                     f"{T.fmt_number(self.peer_max)} invånare. Jämförelsen för kommun, län och riket avser samma mått.",
+                     note=peer_rule_words(self) + " Kommun, län och riket jämförs med samma mått och samma år.",
                      raw=pd.DataFrame(raw))
 
     def comparison(self, section: str) -> Table | HtmlBlock:
@@ -304,8 +339,11 @@ class Profile:
             if s.rank:
                 rank = f"{s.rank[0]} av {s.rank[1]}" + (" kommuner" if s.level == "kommun" else "")
             dash = lambda who: s.formatted(who) if not T.is_missing(s.values.get(who)) else "–"  # noqa: E731
+            label = s.display_label
+            if s.comparator_label:
+                label += " – kommun, län och riket: " + s.comparator_label.format(where="området")
             rows.append({
-                "Mått": s.label,
+                "Mått": label,
                 self.ort.name: s.formatted("ort") if s.level == "tatort" else "–",
                 "Kommunen": s.formatted("kommun") if s.level == "kommun" else dash("kommun"),
                 lan_col: dash("lan"),
@@ -373,11 +411,11 @@ class Profile:
             {
                 "År": sel["year"].astype(str),
                 "Folkmängd 31 december": [T.fmt_number(v, status=s) for v, s in zip(sel["value"], sel["status"])],
-                "Källa": sel["source"],
+                "Källa": [source_text(x) for x in sel["source"]],
             }
         )
         return Table(frame, caption=f"Folkmängd i {self.kommun_label}", source=_source_line(self, "kommun_folkmangd"),
-                     note="Källkoderna (S6, Q1 …) förklaras i data/snapshot/SOURCES.md.", raw=sel)
+                     raw=sel)
 
     def _table_tatort_historik(self) -> Table:
         t = self.tatort_series
@@ -387,7 +425,7 @@ class Profile:
         frame = pd.DataFrame(
             {"År": pop["year"].astype(str),
              "Folkmängd": [T.fmt_number(v, status=s) for v, s in zip(pop["value"], pop["status"])],
-             "Källa": pop["source"]}
+             "Källa": [source_text(x) for x in pop["source"]]}
         )
         return Table(frame, caption=f"Folkmängd i tätorten {self.ort.name} (med det årets gränser)",
                      source="SCB MI0810 tätortsstatistik; se Källor och förbehåll", raw=pop)
@@ -458,16 +496,59 @@ class Profile:
                      source="Statistiska centralbyrån (SCB), fri data (CC0). Proveniens: data/snapshot/SOURCES.md")
 
     def missing_note(self) -> HtmlBlock:
-        """The one list of indicators that need tables the local snapshot does not hold."""
+        """The one list of figures the profile could not show, and why."""
         if not self.missing:
             return markdown_block("Alla mått i profilen finns i den lokala datakopian.")
-        items = "".join(f"<li>{html.escape(i.label)} ({html.escape(i.table)})</li>" for i in self.missing)
-        head = "Saknas i den lokala datakopian — kör `ortsprofil data hamta`"
-        return HtmlBlock(
-            f'<div class="op-missing"><p><strong>Saknas i den lokala datakopian — kör <code>ortsprofil data hamta</code>'
-            f"</strong></p><ul>{items}</ul></div>",
-            head + "\n" + "\n".join(f"- {i.label}" for i in self.missing),
-        )
+        why = {
+            "tatort_alder": "SCB:s tätortsstatistik efter ålder ingår inte i den medföljande datakopian",
+            "kommun_forandringar": "födda, döda och flyttningar ingår inte i den medföljande datakopian",
+            "tatort_service": "avstånd till apotek finns bara för Skånes tätorter",
+            "kommun_hushall": "boendeform finns bara för Skånes kommuner",
+        }
+        items, plain = [], []
+        for i in self.missing:
+            reason = next((why[k] for k in i.requires if k in why), "uppgiften finns inte för den här orten")
+            label = i.label.replace("{start}–{end}", "").strip()
+            items.append(f"<li>{html.escape(label)}: {html.escape(reason)}.</li>")
+            plain.append(f"- {label}: {reason}.")
+        head = "Uppgifter som inte finns med i den här profilen"
+        return HtmlBlock(f'<div class="op-missing"><p><strong>{head}</strong></p><ul>{"".join(items)}</ul></div>',
+                         head + "\n" + "\n".join(plain))
+
+    def deso_block(self) -> HtmlBlock:
+        """"Området runt Näsum (DeSO 1272B2010)": the closest thing to village-level statistics."""
+        d = self.deso
+        if not d:
+            return HtmlBlock("", "")
+        names = {
+            "folkmangd": "Folkmängd", "folkokning_procent": "Befolkningsförändring senaste året",
+            "disponibel_inkomst_median": "Disponibel inkomst per person, median", "sysselsattningsgrad":
+            "Sysselsättningsgrad 20–64 år", "arbetsloshet": "Arbetslöshet 20–64 år",
+            "andel_eftergymnasial": "Andel 25–65 år med eftergymnasial utbildning",
+            "utlandsk_bakgrund": "Andel med utländsk bakgrund", "andel_hyresratt": "Andel bostäder i hyresrätt",
+            "lag_ekonomisk_standard": "Andel med låg ekonomisk standard",
+        }
+        kommun_same = {"sysselsattningsgrad", "arbetsloshet"}
+        rows = []
+        for var, label in names.items():
+            if var not in d["values"]:
+                continue
+            value, year, unit = d["values"][var]
+            komm = "–"
+            if var in kommun_same and var in self.stats and self.stats[var].period == str(year):
+                komm = self.stats[var].formatted()
+            rows.append({"Mått": f"{label} ({year})", "Området": T.fmt_value(value, unit),
+                         f"{self.ort.kommun_name} kommun (samma år)": komm})
+        for band, label in (("0-19", "Andel 0–19 år"), ("65+", "Andel 65 år och äldre")):
+            if band in d["age_shares"]:
+                share, year = d["age_shares"][band]
+                rows.append({"Mått": f"{label} ({year})", "Området": T.fmt_percent(share),
+                             f"{self.ort.kommun_name} kommun (samma år)": "–"})
+        caption = f"Området runt {self.ort.name} (DeSO {d['code']})"
+        note = (f"Ett DeSO-område (demografiskt statistikområde) har 700–2 700 invånare och är större än tätorten: "
+                f"det omfattar {self.ort.name} och landsbygden runt omkring. Från och med 2025 lägger SCB ett litet "
+                "slumpbrus på befolkningssiffrorna, så små skillnader ska inte tolkas.")
+        return Table(pd.DataFrame(rows), caption=caption, source=d["source"], note=note)
 
     def section_missing(self, section: str) -> HtmlBlock:
         """A one-line pointer when a section has no figures (the list itself is under Källor)."""
@@ -522,8 +603,8 @@ def _with_fetched_totals(base: pd.DataFrame, by_age_sex: pd.DataFrame) -> pd.Dat
     from .catalogue import total_of
     from .snapshot import coerce_tidy
 
-    k = by_age_sex[by_age_sex["variable"] == "folkmangd"]
-    if k.empty:
+    k = by_age_sex[(by_age_sex["variable"] == "folkmangd") & by_age_sex["source"].str.startswith("SCB TAB")]
+    if k.empty:  # only the bundled 2019 bands: the bundled population series stays as it is
         return base
     keys = ["region_code", "region_name", "level", "year", "ref_date", "variable", "unit", "source"]
     # SCB's published total where the table has one (TAB5557 'TotSA'), else the sum of single
@@ -568,11 +649,22 @@ def _source_for(indicator: ind.Indicator, series: pd.Series, snap: Snapshot) -> 
     return Source(indicator.table, ref)
 
 
-def _stat(indicator: ind.Indicator, data: ind.Data, ctx: dict) -> Stat:
+def _stat(indicator: ind.Indicator, data: ind.Data, ctx: dict) -> Stat | None:
     ort: Locality = ctx["ort"]
     peers: pd.DataFrame = ctx["peers"]
     lan = ctx["lan_code"]
-    series = _compute(indicator, data)
+    label = indicator.label
+    if indicator.periodic:
+        end = ind.common_end_year(data, [ort.kommun_code, lan, "00"])
+        if end is None:
+            return None
+        key = f"{indicator.key}@{end}"
+        if key not in data.series_cache:
+            data.series_cache[key] = indicator.compute(data, end)  # type: ignore[call-arg]
+        series = data.series_cache[key]
+        label = label.format(start=end - indicator.periodic, end=end)
+    else:
+        series = _compute(indicator, data)
     values: dict[str, float] = {c: float("nan") for c in ("ort",) + COMPARATORS}
     rank = percentile = base = None
     if indicator.level == "tatort":
@@ -596,13 +688,21 @@ def _stat(indicator: ind.Indicator, data: ind.Data, ctx: dict) -> Stat:
         values["kommun"] = float(series.get(ort.kommun_code, np.nan))
         values["lan"] = float(series.get(lan, np.nan))
         values["riket"] = float(series.get("00", np.nan))
-        kommuner = series[[c for c in series.index if len(c) == 4 and c.startswith(lan)]].dropna()
-        if len(kommuner) and not np.isnan(values["kommun"]):
+        all_kommuner = [c for c in ctx["kommuner"] if c.startswith(lan)]
+        kommuner = series.reindex(all_kommuner).dropna()
+        # A place among the län's kommuner only when (nearly) all of them have the figure.
+        if len(kommuner) >= max(2, 0.9 * len(all_kommuner)) and not np.isnan(values["kommun"]):
             rank = (int((kommuner > values["kommun"]).sum()) + 1, int(len(kommuner)))
+    source = _source_for(indicator, series, data.snapshot)
+    if "kommun_folkmangd" in indicator.requires:  # name what produced the population figures used
+        years = [y for y in (series.attrs.get("start"), series.attrs.get("year")) if y] or [ind.TATORT_YEAR]
+        source = Source(_population_source(data, [ort.kommun_code, lan, "00"], years), source.ref,
+                        source.fetched_at, source.origin)
     stat = Stat(
-        key=indicator.key, label=indicator.label, unit=indicator.unit, section=indicator.section,
-        level=indicator.level, values=values, source=_source_for(indicator, series, data.snapshot),
+        key=indicator.key, label=label, unit=indicator.unit, section=indicator.section,
+        level=indicator.level, values=values, source=source,
         rank=rank, percentile=percentile, note=indicator.note, wording=indicator.wording, base=base,
+        comparator_label=indicator.comparator_label,
     )
     code = ort.code if indicator.level == "tatort" else ort.kommun_code
     if T.is_missing(stat.value):
@@ -611,11 +711,19 @@ def _stat(indicator: ind.Indicator, data: ind.Data, ctx: dict) -> Stat:
     return stat
 
 
+def _population_source(data: ind.Data, regions: list[str], years: list[int]) -> str:
+    """Readable sources of the population figures of ``regions`` in ``years`` ("SCB, … (via Wikipedia)")."""
+    k = data.kommun_folkmangd
+    rows = k[k["region_code"].isin(regions) & k["year"].isin([int(y) for y in years])]
+    ids = ";".join(rows["source"].astype(str))
+    return source_text(ids.replace(" (hämtad)", "")) or "SCB, folkmängd 31 december"
+
+
 def caveats_for(stat: Stat, series: pd.Series | None = None) -> list[str]:
     """Plain-Swedish caveats for small counts, small bases and changes within SCB's noise."""
     out = []
     v = stat.value
-    if stat.unit in ("personer", "antal") and not T.is_missing(v) and abs(v) < SMALL_COUNT \
+    if stat.unit in ("personer", "antal", "förändring personer") and not T.is_missing(v) and abs(v) < SMALL_COUNT \
             and stat.key not in ("kommun_forandring_1", "tatorter_10km"):
         out.append(f"Litet tal (under {SMALL_COUNT}): slumpen spelar stor roll.")
     if stat.base is not None and not T.is_missing(stat.base) and stat.base < SMALL_BASE:
@@ -635,6 +743,7 @@ def build(
     *,
     reg: Registry | None = None,
     n_neighbours: int = 10,
+    peer_typ: str = "samma",
 ) -> Profile:
     """Build the profile of one tätort.
 
@@ -645,7 +754,12 @@ def build(
     lan : str, optional
         Län code for peers and comparisons; default the locality's own län.
     peer_min, peer_max : int
-        Population band of "liknande orter" (inclusive).
+        Population band of "liknande orter" (inclusive). A locality outside the band is compared
+        with tätorter of half to twice its own size instead (the report says so).
+    peer_typ : str
+        "samma" (default): only tätorter of the same kind — rural places for a rural locality
+        (at least 5 km from another town of 10 000+), suburbs for a suburb; "alla": every tätort
+        in the band.
     reg : Registry, optional
         Registry (and through it the snapshot) to use; default the project's.
 
@@ -666,14 +780,20 @@ def build(
     reg = reg or registry()
     loc = reg.find(ort)
     peer_min, peer_max = validate_band(peer_min, peer_max)
+    if peer_typ not in ("samma", "alla"):
+        raise InvalidParameterError(f"Okänt urval av liknande orter {peer_typ!r}: välj \"samma\" eller \"alla\".")
     lan = str(lan).strip().zfill(2) if lan not in (None, "") else loc.lan_code
     regioner = reg.snapshot.read("regioner")
     lan_names = regioner[regioner["level"] == "lan"].set_index("region_code")["region_name"]
     if lan not in lan_names.index:
         raise InvalidParameterError(f"Okänd länskod {lan!r}. Skåne län har koden 12.")
-    peers = reg.peers(loc, lan=lan, peer_min=peer_min, peer_max=peer_max)
+    peer_rule = _peer_rule(reg, loc, lan, peer_min, peer_max, peer_typ)
+    peers = reg.peers(loc, lan=peer_rule["lan"], peer_min=peer_rule["min"], peer_max=peer_rule["max"],
+                      kind=peer_rule["kind"])
+    peer_rule["n"] = int((~peers["is_ort"]).sum())
     data = data_for(reg)
-    ctx = {"ort": loc, "peers": peers, "lan_code": lan}
+    kommuner = regioner.loc[regioner["level"] == "kommun", "region_code"].tolist()
+    ctx = {"ort": loc, "peers": peers, "lan_code": lan, "kommuner": kommuner}
     stats: dict[str, Stat] = {}
     missing: list[ind.Indicator] = []
     for indicator in ind.INDICATORS:
@@ -681,26 +801,152 @@ def build(
             missing.append(indicator)
             continue
         stat = _stat(indicator, data, ctx)
-        if T.is_missing(stat.value) and stat.status is None and indicator.level == "kommun":
-            missing.append(indicator)  # e.g. a kommun outside the fetched län
+        if stat is None or (T.is_missing(stat.value) and stat.status is None):
+            missing.append(indicator)  # e.g. a kommun outside the fetched län, service outside Skåne
             continue
         if indicator.level == "tatort":  # every peer's value, for charts and tables
             peers[indicator.key] = _compute(indicator, data).reindex(peers["tatort_code"]).to_numpy(dtype=float)
         stats[indicator.key] = stat
 
+    deso = _deso(reg.snapshot, loc)
     kommun_series = _kommun_series(data, [loc.kommun_code, lan, "00"])
     larger = pd.concat([reg.nearest(loc, 1, min_population=n).assign(threshold=n) for n in (10_000, 50_000)],
                        ignore_index=True)
     notes = sorted({n for k in _used_tables(stats) if reg.snapshot.has(k) for n in reg.snapshot.info(k).notes})
     return Profile(
-        ort=loc, lan_code=lan, lan_name=str(lan_names[lan]), peer_min=peer_min, peer_max=peer_max,
+        ort=loc, lan_code=lan, lan_name=str(lan_names[lan]), peer_min=peer_rule["min"], peer_max=peer_rule["max"],
+        peer_rule=peer_rule, deso=deso, age_trend=_age_trend(data, loc, lan),
+        income_trend=_income_trend(data, loc, lan), pop_change=_latest_change(data, loc, lan),
         stats=stats, missing=missing, peers=peers, neighbours=reg.nearest(loc, n_neighbours),
         nearby=reg.nearest(loc, None, within_km=NEARBY_KM), larger_towns=larger,
         kommun_series=kommun_series, tatort_series=_tatort_series(loc, reg.snapshot),
-        age_table=_age_table(data, loc, lan), lan_rank=reg.rank_in(loc, lan),
+        age_table=_age_table(data, loc, lan, deso), lan_rank=reg.rank_in(loc, lan),
         sources=sorted({s.source for s in stats.values()}, key=lambda s: s.table), notes=notes,
         built=date.today().isoformat(), snapshot=reg.snapshot,
     )
+
+
+def _peer_rule(reg: Registry, loc: Locality, lan: str, peer_min: int, peer_max: int, peer_typ: str) -> dict:
+    """Which tätorter are "liknande orter" for ``loc``, and the words that say so."""
+    in_band = peer_min <= loc.population <= peer_max
+    if in_band:
+        lo, hi = peer_min, peer_max
+        size = f"{T.fmt_number(lo)}–{T.fmt_number(hi)} invånare"
+    else:  # a town outside the band is compared with towns of its own size, never with villages
+        lo, hi = int(round(loc.population / 2)), int(round(loc.population * 2))
+        size = (f"hälften till dubbelt så många invånare som {loc.name} ({T.fmt_number(lo)}–{T.fmt_number(hi)}), "
+                f"eftersom {loc.name} ligger utanför intervallet {T.fmt_number(peer_min)}–{T.fmt_number(peer_max)}")
+    kind = peer_typ if in_band else "alla"
+    rural = reg.is_rural(loc.code)
+    where = lan
+    if not in_band:  # too few towns of its size in the län: look in all of Sweden, then wider
+        f = reg.frame
+        n_lan = int(((f["lan_code"] == lan) & f["population"].between(lo, hi)).sum()) - 1
+        if n_lan < 5:
+            where = ""
+            n_all = int(f["population"].between(lo, hi).sum()) - 1
+            if n_all < 5:
+                lo, hi = int(round(loc.population / 3)), int(round(loc.population * 3))
+                size = (f"en tredjedel till tre gånger så många invånare som {loc.name} ({T.fmt_number(lo)}–"
+                        f"{T.fmt_number(hi)}), eftersom {loc.name} ligger utanför intervallet "
+                        f"{T.fmt_number(peer_min)}–{T.fmt_number(peer_max)}")
+    if kind == "samma":
+        what = ("landsbygdsorter: minst " if rural else "orter som, liksom " + loc.name + ", ligger inom ") + \
+            f"{T.fmt_number(config.RURAL_KM)} km fågelvägen från en annan tätort med minst " \
+            f"{T.fmt_number(config.TOWN_MIN)} invånare"
+    else:
+        what = "alla tätorter i storleksintervallet"
+    return {"min": lo, "max": hi, "kind": kind, "in_band": in_band, "rural": rural, "size": size, "what": what,
+            "lan": where}
+
+
+def _latest_change(data: ind.Data, loc: Locality, lan: str) -> dict | None:
+    """The change over the latest year that the kommun, the län and riket all have (persons and %)."""
+    regions = [loc.kommun_code, lan, "00"]
+    end = ind.common_end_year(data, regions)
+    if end is None:
+        return None
+    k = data.kommun_folkmangd
+    k = k[k["variable"] == "folkmangd"].set_index(["region_code", "year"])["value"]
+    out = {"start": end - 1, "end": end}
+    for who, code in zip(("kommun", "lan", "riket"), regions):
+        a, b = k.get((code, end - 1)), k.get((code, end))
+        out[who] = (b - a) if a is not None and b is not None and not (pd.isna(a) or pd.isna(b)) else float("nan")
+        out[f"{who}_pct"] = 100.0 * (b / a - 1.0) if not T.is_missing(out[who]) else float("nan")
+    own = k.loc[loc.kommun_code].dropna() if loc.kommun_code in k.index.get_level_values(0) else pd.Series(dtype=float)
+    out["kommun_latest_year"] = int(own.index.max()) if len(own) else None
+    return out
+
+
+def _age_trend(data: ind.Data, loc: Locality, lan: str) -> pd.DataFrame:
+    """Share (%) 65 år och äldre per 31 December: the kommun and the län (sum of its kommuner)."""
+    parts = []
+    if data.has("kommun_alder_55plus"):
+        f = data.table("kommun_alder_55plus")
+        f = f[f["region_code"].str.startswith(lan)]
+    if data.has("kommun_alder_55plus") and len(f):
+        old = f[[bool(a) and (ind._age_lower(a) or 0) >= 65 for a in f["alder"]]]
+        total = f[f["alder"] == ""].groupby(["region_code", "year"])["value"].sum()
+        o = old.groupby(["region_code", "year"])["value"].sum()
+        lan_o, lan_t = o.groupby(level="year").sum(), total.groupby(level="year").sum()
+        for code in (loc.kommun_code,):
+            if code in o.index.get_level_values(0):
+                parts.append(pd.DataFrame({"region_code": code, "year": o.loc[code].index,
+                                           "share": (100 * o.loc[code] / total.loc[code]).to_numpy()}))
+        if len(lan_t) and lan_t.index.isin(lan_o.index).all() and len(f["region_code"].unique()) >= 2:
+            parts.append(pd.DataFrame({"region_code": lan, "year": lan_t.index, "share": (100 * lan_o / lan_t).to_numpy()}))
+    if data.has("kommun_alder_kon"):
+        k = data.table("kommun_alder_kon")
+        k = k[(k["variable"] == "folkmangd") & (k["alder"] != "")]
+        k = k[k["region_code"].isin([loc.kommun_code, lan, "00"])]
+        k = k.assign(old=k["alder"].map(lambda a: (ind._age_lower(a) or 0) >= 65))
+        g = k.groupby(["region_code", "year"])
+        share = (100 * g.apply(lambda x: x.loc[x["old"], "value"].sum() / x["value"].sum(), include_groups=False))
+        parts.append(share.rename("share").reset_index())
+    if not parts:
+        return pd.DataFrame(columns=["region_code", "year", "share"])
+    out = pd.concat(parts, ignore_index=True).drop_duplicates(["region_code", "year"], keep="last")
+    return out.sort_values(["region_code", "year"]).reset_index(drop=True)
+
+
+def _income_trend(data: ind.Data, loc: Locality, lan: str) -> pd.DataFrame:
+    """Median income per year: the kommun, and the median and range of the län's kommuner."""
+    if not data.has("kommun_inkomst"):
+        return pd.DataFrame(columns=["year", "kommun", "lan_kommuner_median", "lan_min", "lan_max"])
+    f = data.table("kommun_inkomst")
+    f = f[(f["variable"] == "medianinkomst") & (f["kon"] == "")]
+    ks = f[(f["region_code"].str.len() == 4) & f["region_code"].str.startswith(lan)]
+    g = ks.groupby("year")["value"]
+    own = f[f["region_code"] == loc.kommun_code].set_index("year")["value"]
+    out = pd.DataFrame({"kommun": own, "lan_kommuner_median": g.median(), "lan_min": g.min(), "lan_max": g.max()})
+    return out.rename_axis("year").reset_index().dropna(subset=["kommun"])
+
+
+def _deso(snap: Snapshot, loc: Locality) -> dict | None:
+    """The DeSO area that holds the tätort's point, when it is in the snapshot."""
+    if not (snap.has("tatort_deso") and snap.has("deso_indikatorer")):
+        return None
+    m = snap.read("tatort_deso")
+    hit = m[m["tatort_code"] == loc.code]
+    if hit.empty:
+        return None
+    code = hit["deso_code"].iloc[0]
+    ind_ = snap.read("deso_indikatorer")
+    ind_ = ind_[ind_["region_code"] == code]
+    values = {r.variable: (r.value, int(r.year), r.unit) for r in ind_.itertuples()}
+    ages = snap.read("deso_alder") if snap.has("deso_alder") else None
+    shares = {}
+    if ages is not None:
+        a = ages[(ages["region_code"] == code) & (ages["variable"] == "folkmangd")]
+        if len(a):
+            year = int(a["year"].max())
+            a = a[a["year"] == year]
+            total = a["value"].sum()
+            for band, (lo, hi) in ind.AGE_BANDS.items():
+                part = a[a["alder"].map(lambda x: lo <= (ind._age_lower(x) or 0) <= hi)]["value"].sum()
+                shares[band] = (100.0 * part / total, year)
+    return {"code": code, "values": values, "age_shares": shares,
+            "source": snap.info("deso_indikatorer").scb_table}
 
 
 def _kommun_series(data: ind.Data, regions: list[str]) -> pd.DataFrame:
@@ -713,7 +959,7 @@ def _used_tables(stats: dict[str, Stat]) -> set[str]:
     return {k for key in stats for k in ind.get(key).requires}
 
 
-def _age_table(data: ind.Data, loc: Locality, lan: str) -> pd.DataFrame | None:
+def _age_table(data: ind.Data, loc: Locality, lan: str, deso: dict | None = None) -> pd.DataFrame | None:
     """Shares (%) by age band for the tätort (when fetched), its kommun, the län and riket."""
     if not data.has("kommun_alder_kon"):
         return None
@@ -731,6 +977,12 @@ def _age_table(data: ind.Data, loc: Locality, lan: str) -> pd.DataFrame | None:
             cols[who] = 100.0 * k.loc[code, bands] / k.loc[code, "total"]
     out = pd.DataFrame(cols).astype(float)
     out.attrs["year"] = year or k.attrs["year"]
+    out.attrs["years"] = {c: out.attrs["year"] for c in out.columns}
+    if deso and deso.get("age_shares"):
+        sh = deso["age_shares"]
+        out["deso"] = [sh[b][0] if b in sh else np.nan for b in out.index]
+        out.attrs["years"]["deso"] = next(iter(sh.values()))[1]
+        out.attrs["deso_code"] = deso["code"]
     return out
 
 

@@ -44,13 +44,18 @@ class RefreshResult:
 
 
 def merge(old: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
-    """Rows of ``new`` replace rows of ``old`` with the same region, year, variable, age and sex."""
+    """Rows of ``new`` replace every row of ``old`` with the same region, year and variable.
+
+    Whole groups are replaced, not single cells: a fetched year in single years of age must not
+    sit beside the bundled 5-year bands of the same year (any sum would count people twice).
+    """
     new = coerce_tidy(new)
     if old is None or old.empty:
         return new.sort_values(_KEY).reset_index(drop=True)
     old = coerce_tidy(old)
-    keys = pd.MultiIndex.from_frame(new[_KEY])
-    keep = ~pd.MultiIndex.from_frame(old[_KEY]).isin(keys)
+    group = ["region_code", "year", "variable"]
+    keys = pd.MultiIndex.from_frame(new[group].drop_duplicates())
+    keep = ~pd.MultiIndex.from_frame(old[group]).isin(keys)
     return pd.concat([old[keep], new], ignore_index=True).sort_values(_KEY).reset_index(drop=True)
 
 

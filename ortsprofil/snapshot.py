@@ -85,6 +85,12 @@ REGISTRY_SCHEMAS: dict[str, dict[str, str]] = {
         "level": "str",
         "lan_code": "str",
     },
+    "tatort_deso": {"tatort_code": "str", "deso_code": "str", "kommun_code": "str"},
+    "tatort_service": {
+        "tatort_code": "str", "apotek_km": "float64", "apotek_namn": "str", "ombud_km": "float64",
+        "ombud_namn": "str", "narmaste_km": "float64", "narmaste_namn": "str",
+    },
+    "tatort_ytor": {"tatort_code": "str", "wkb": "object"},
 }
 
 MANIFEST = "manifest.json"

@@ -87,6 +87,7 @@ UNITS: dict[str, tuple[int, str]] = {
     "km": (1, "\xa0km"),
     "procent": (1, "\xa0%"),
     "förändring procent": (1, "\xa0%"),
+    "förändring personer": (0, ""),
     "tkr": (1, "\xa0tkr"),
     "kr": (0, "\xa0kr"),
     "år": (1, "\xa0år"),
@@ -108,7 +109,7 @@ def fmt_value(value: float | None, unit: str, status: str | None = None) -> str:
         return fmt_number(value, status=status)
     decimals, suffix = UNITS.get(unit, (1, f"\xa0{unit}" if unit else ""))
     text = fmt_number(value, decimals) + suffix
-    if unit == "förändring procent" and float(value) > 0:  # type: ignore[arg-type]
+    if unit.startswith("förändring") and float(value) > 0:  # type: ignore[arg-type]
         text = "+" + text
     return text
 
@@ -179,10 +180,31 @@ def compare(value: float | None, reference: float | None, where: str, wording: W
     if is_missing(value) or is_missing(reference) or float(reference) <= 0 or float(value) < 0:  # type: ignore[arg-type]
         return None
     ratio = float(value) / float(reference)  # type: ignore[arg-type]
+    if ratio >= 3.5:  # large ratios in words that scale: "ungefär 300 gånger så stor"
+        return f"ungefär {_round_ratio(ratio)} gånger så {wording.base} som {where}"
+    if 0 < ratio < 0.2 and 1 / ratio >= 3.5:
+        return f"ungefär en {_ordinal_part(1 / ratio)} så {wording.base} som {where}"
     for bound, template in PHRASES:
         if ratio >= bound:
             return template.format(base=wording.base, more=wording.more, less=wording.less, where=where)
     return None  # pragma: no cover - the last bound is 0
+
+
+def _round_ratio(r: float) -> str:
+    """4, 12, 40, 300, 3 000: two significant digits at most, in words a reader can say."""
+    n = int(round(r))
+    if n >= 20:
+        digits = len(str(n)) - 2 if n >= 100 else len(str(n)) - 1
+        n = int(round(n, -digits))
+    return format_decimal(n, locale=LOCALE).replace("\xa0", " ")
+
+
+def _ordinal_part(r: float) -> str:
+    """1/5 → "femtedel", 1/10 → "tiondel", 1/300 → "trehundradel" (rounded like :func:`_round_ratio`)."""
+    n = int(_round_ratio(r).replace(" ", ""))
+    words = {4: "fjärdedel", 5: "femtedel", 6: "sjättedel", 7: "sjundedel", 8: "åttondel", 9: "niondel",
+             10: "tiondel", 20: "tjugondel", 50: "femtiondel", 100: "hundradel", 1000: "tusendel"}
+    return words.get(n, f"{_round_ratio(r)}-del")
 
 
 def join_sv(items: list[str]) -> str:

@@ -30,7 +30,9 @@ def test_tatort_trend_marks_breaks(p_glimakra, p_nasum):
 def test_peer_strip(p_nasum):
     ax = charts.peer_strip(p_nasum, "folkmangd")
     peers = [c for c in ax.collections if c.get_gid() == "peers"][0]
-    assert len(peers.get_offsets()) == 123
+    # Peers of a rural village are rural villages (≥ 10 km from another town of 10 000+).
+    assert len(peers.get_offsets()) == p_nasum.peer_rule["n"] == len(p_nasum.peers) - 1
+    assert 40 < p_nasum.peer_rule["n"] < 123
     ort = [c for c in ax.collections if c.get_gid() == "ort"][0]
     assert ort.get_offsets()[0][0] == 1314
     assert "Näsum" in ax.get_title(loc="left")
@@ -58,6 +60,9 @@ def test_comparison_bars_bundled_and_missing(p_nasum):
     assert len(ax.patches) == 5  # Näsum, kommun, län, riket, liknande orter
     assert [t.get_text() for t in ax.get_yticklabels()][0] == "Näsum"
     n = len(plt.get_fignums())
-    ax = charts.comparison_bars(p_nasum, "medianinkomst")  # not in the bundled snapshot
+    ax = charts.comparison_bars(p_nasum, "medianinkomst")  # the kommun only: no invented län median
+    assert len(ax.patches) == 1
+    n = len(plt.get_fignums())
+    ax = charts.comparison_bars(p_nasum, "andel_65plus")  # tätort ages: not in the bundled snapshot
     assert isinstance(ax, Axes) and len(ax.patches) == 0
     assert len(plt.get_fignums()) == n  # closed: a notebook shows nothing

@@ -20,7 +20,7 @@ def test_frame_for_glimakra_vs_nasum_and_broby():
 
 def test_table_is_swedish():
     t = explore.table(explore.frame("Näsum", "Glimåkra", "lage", "antal"))
-    assert t.loc[0, "Avstånd till närmaste tätort med minst 10 000 invånare"] == "22,0\xa0km"
+    assert t.loc[0, "Avstånd till närmaste annan tätort med minst 10 000 invånare"] == "22,0\xa0km"
     assert t.loc[1, "Ort"] == "Glimåkra"
 
 
@@ -69,7 +69,7 @@ def test_export_never_overwrites(tmp_path):
 
 
 def test_topics_follow_the_snapshot(fetched_snapshot, monkeypatch):
-    assert set(explore.available_topics()) == {"befolkning", "lage"}
+    assert set(explore.available_topics()) == {"befolkning", "lage", "arbete"}  # kommun figures are bundled
     monkeypatch.setattr(config, "SNAPSHOT_DIR", fetched_snapshot.path)
     assert set(explore.available_topics()) == set(explore.TOPICS)
     age = explore.frame("Glimåkra", "Näsum", "alder", "andel")
@@ -77,7 +77,7 @@ def test_topics_follow_the_snapshot(fetched_snapshot, monkeypatch):
     counts = explore.frame("Glimåkra", "Näsum", "alder", "antal")
     assert counts.filter(like="Antal").notna().all().all()
     work = explore.frame("Glimåkra", "Näsum", "arbete", "antal")
-    assert "Medianinkomst (sammanräknad förvärvsinkomst, 16 år och äldre) (kommunen)" in work.columns
+    assert "Medianinkomst, 16 år och äldre (kommunen)" in work.columns
 
 
 def test_app_widgets_and_save_button(reports_dir):

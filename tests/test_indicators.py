@@ -69,7 +69,8 @@ def test_distance_to_size():
     to10 = ind.distance_to_size(10_000)(d)
     assert to10["1272TB001"] == pytest.approx(30.0)
     assert to10["1272TB002"] == pytest.approx(np.hypot(5, 30))
-    assert to10["1256TB001"] == 0.0  # is itself ≥ 10 000
+    assert to10["1256TB001"] > 0  # is itself ≥ 10 000: measured to the nearest *other* such town
+    assert ind.distance_to_size(10_000, self_counts=True)(d)["1256TB001"] == 0.0  # the screening's "is a town"
     to50 = ind.distance_to_size(50_000)(d)
     assert to50["1272TB001"] == pytest.approx(100.0)
     assert np.isnan(ind.distance_to_size(10**7)(d)).all()

@@ -12,8 +12,8 @@ def test_nasum_key_figures(p_nasum, reg):
     assert p["folkmangd"].value == 1314
     assert p["landareal"].value == 249
     assert p["tathet"].value == pytest.approx(1314 / 2.49)
-    assert p["folkmangd"].rank[1] == 124
-    assert p["folkmangd"].rank == (int((p.peers["population"] > 1314).sum()) + 1, 124)
+    n = len(p.peers)  # Näsum and the rural villages of Skåne with 400–4 000 inhabitants
+    assert p["folkmangd"].rank == (int((p.peers["population"] > 1314).sum()) + 1, n)
     assert p["andel_av_kommunen"].value == pytest.approx(100 * 1314 / 12759)
     assert p.lan_rank == reg.rank_in(p.ort)
     # Comparators for density: all tätorter of kommun, län and riket together.
@@ -44,24 +44,30 @@ def test_glimakra_profile(p_glimakra, reg):
 
 
 def test_kommun_growth_stats(p_nasum):
+    """One period for every comparator: the latest year Bromölla, Skåne and riket all have (2023)."""
     s = p_nasum["kommun_forandring_10"]
+    assert s.label == "Kommunens befolkningsförändring 2013–2023"
     k = p_nasum.kommun_series.set_index(["region_code", "year"])["value"]
-    assert s.values["kommun"] == pytest.approx(100 * (k["1272", 2020] / k["1272", 2010] - 1))
-    assert s.values["lan"] == pytest.approx(100 * (k["12", 2020] / k["12", 2010] - 1))
+    assert (k["1272", 2023], k["1272", 2013]) == (12_498, 12_336)  # Wikipedia (P14) and SCB's series (S6)
+    assert s.values["kommun"] == pytest.approx(100 * (12_498 / 12_336 - 1))
+    assert s.values["lan"] == pytest.approx(100 * (k["12", 2023] / k["12", 2013] - 1))
     assert math.isnan(s.values["ort"])
-    assert s.rank[1] == 33
+    assert s.rank is None  # only 3 of Skåne's 33 kommuner have a figure for 2023: no place among them
+    assert "via Wikipedia" in s.source.table  # the 2023 figure is not an SCB table we fetched
+    one = p_nasum["kommun_forandring_1"]
+    assert one.label.endswith("2022–2023") and one.values["kommun"] == 12_498 - 12_633
 
 
 def test_every_stat_has_source_and_label(p_nasum):
     for s in p_nasum.stats.values():
-        assert s.source.table.startswith("SCB") and s.source.ref
-        assert s.label and s.unit
+        assert s.source.table.startswith(("SCB", "Tillväxtanalys")) and s.source.ref
+        assert s.label and s.unit and re.search(r"\d{4}", s.display_label)  # no figure without a year
 
 
 def test_missing_never_renders_as_zero(p_nasum):
     tbl = p_nasum.comparison("oversikt").frame
     # Land area has no kommun/län comparators: shown as "–", never "0".
-    row = tbl[tbl["Mått"] == "Landareal"].iloc[0]
+    row = tbl[tbl["Mått"] == "Landareal (2020)"].iloc[0]
     assert row["Kommunen"] == "–"
     assert not (tbl.drop(columns=["Mått"]) == "0").any().any()
 
@@ -70,7 +76,11 @@ def test_swedish_formatting_in_tables(p_nasum):
     html = p_nasum.key_figures()._repr_html_()
     assert "1\xa0314" in html
     assert "528\xa0inv./km²" in html
-    assert "ungefär en tredjedel så hög som i skåne län" in html.lower()
+    # The tätort's density is compared with the tätorter of Skåne, and labelled so …
+    assert "ungefär en tredjedel så hög som i tätorterna i skåne län (1\xa0674\xa0inv./km²)" in html.lower()
+    # … and the kommun's density (whole land area) with Skåne's and Sweden's real densities.
+    assert "ungefär två tredjedelar så hög som i skåne län (127\xa0inv./km²)" in html.lower()
+    assert "25\xa0inv./km²" in html
 
 
 def test_overview_text_states_profile_facts(p_nasum):
@@ -81,13 +91,14 @@ def test_overview_text_states_profile_facts(p_nasum):
 
 def test_bundled_profile_lists_missing_once(p_nasum):
     missing = [i.key for i in p_nasum.missing]
-    assert {"andel_65plus", "medianinkomst", "sysselsattningsgrad"} <= set(missing)
+    assert {"andel_65plus", "fodda_per_1000"} <= set(missing)
     assert not set(missing) & set(p_nasum.stats)
     note = str(p_nasum.missing_note())
-    assert note.startswith("Saknas i den lokala datakopian — kör `ortsprofil data hamta`")
-    assert note.count("Medianinkomst") == 1
-    assert str(p_nasum.section_missing("arbete")) != "" and str(p_nasum.section_missing("oversikt")) == ""
-    assert str(p_nasum.comparison("arbete")) == ""
+    assert note.startswith("Uppgifter som inte finns med i den här profilen")
+    assert note.count("Andel 65 år och äldre:") == 1 and "ortsprofil data" not in note  # no commands for readers
+    for section in ("oversikt", "alder", "arbete", "boende"):  # every section has figures offline
+        assert str(p_nasum.section_missing(section)) == ""
+        assert str(p_nasum.comparison(section)) != ""
 
 
 def test_summaries_are_short_and_factual(p_nasum, p_glimakra):

@@ -17,12 +17,13 @@ def pf(fetched_snapshot):
 
 def test_fetched_indicators_appear_with_sources(pf):
     for key in ("andel_65plus", "andel_0_19", "kommun_andel_65plus", "fodda_per_1000", "medianinkomst",
-                "andel_eftergymnasial", "sysselsattningsgrad", "kommun_forandring_1"):
+                "andel_eftergymnasial", "sysselsattningsgrad"):
         assert key in pf.stats, key
         s = pf[key]
         assert s.source.origin == "fetched" and s.source.fetched_at
         assert "hämtad" in s.source.text()
     assert pf.missing == []
+    assert "TAB5557" in pf["kommun_forandring_1"].source.table  # 2024–2025: the fetched totals
     assert "Alla mått" in str(pf.missing_note())
 
 
@@ -36,7 +37,7 @@ def test_age_share_matches_table(pf, fetched_snapshot):
     k = k[(k["region_code"] == "12") & (k["year"] == 2020)]
     old = k[k["alder"].map(lambda a: int(a.rstrip("+")) >= 65)]["value"].sum()
     assert pf["andel_65plus"].values["lan"] == pytest.approx(100 * old / k["value"].sum())
-    assert pf["andel_65plus"].rank[1] == 124
+    assert pf["andel_65plus"].rank[1] == len(pf.peers)
     assert pf.age_table.loc["65+", "ort"] == pytest.approx(pf["andel_65plus"].value)
 
 
@@ -63,7 +64,7 @@ def test_suppressed_value_shows_uppgift_saknas(fetched_snapshot):
     assert np.isnan(s.value)
     assert s.status == ".." and s.formatted() == "uppgift saknas (sekretess eller noll)"
     assert "0,0" not in s.formatted() and s.formatted() != "0"
-    row = p.comparison("alder").frame.set_index("Mått").loc["Andel 65 år och äldre"]
+    row = p.comparison("alder").frame.set_index("Mått").loc["Andel 65 år och äldre (2020)"]
     assert row["Glimåkra"].startswith("uppgift saknas")
 
 
@@ -104,8 +105,10 @@ def test_prompts_state_only_profile_facts(pf):
 def test_age_and_comparison_charts(pf):
     ax = charts.age_structure(pf)
     labels = [c.get_label() for c in ax.containers]
-    assert labels == ["Glimåkra", "Östra Göinge kommun", "Skåne län", "Riket"]
-    assert len(ax.patches) == 12  # 3 bands × 4 areas
+    # Different years side by side are labelled with their years (the DeSO has 2025, the rest 2020).
+    assert labels == ["Glimåkra (2020)", "Östra Göinge kommun (2020)", "Skåne län (2020)", "Riket (2020)",
+                      "Området runt Glimåkra (DeSO 1256B3010) (2025)"]
+    assert len(ax.patches) == 15  # 3 bands × 5 areas
     ax = charts.comparison_bars(pf, "andel_65plus")
     assert len(ax.patches) == 5
     assert [t.get_text() for t in ax.get_yticklabels()][0] == "Glimåkra"
@@ -164,4 +167,6 @@ def test_fetched_totals_extend_the_kommun_series(pf, fetched_snapshot):
     # The growth figure uses the same series as the chart.
     g = pf["kommun_forandring_10"].values["kommun"]
     v = s[s["region_code"] == "1256"].set_index("year")["value"]
-    assert g == pytest.approx(100 * (v[2020] / v[2010] - 1))
+    end = int(pf["kommun_forandring_10"].label[-4:])
+    assert end == 2025  # the latest year kommun, län and riket all have
+    assert g == pytest.approx(100 * (v[end] / v[end - 10] - 1))

@@ -56,15 +56,19 @@ def test_bromolla_kommun_2020_and_series(snap):
     b = k[(k["region_code"] == "1272")].set_index("year")
     assert b.loc[2020, "value"] == 12_759
     assert set(range(1950, 2021)) <= set(b.index)
-    skane = k[(k["level"] == "kommun") & k["year"].between(1950, 2020)]
+    skane = k[(k["level"] == "kommun") & k["year"].between(1950, 2020) & k["region_code"].str.startswith("12")]
     assert skane.groupby("year")["region_code"].nunique().eq(33).all()
+    every = k[(k["level"] == "kommun") & k["year"].between(1950, 2020)]
+    assert every.groupby("year")["region_code"].nunique().eq(290).all()  # every kommun in Sweden
     assert pd.api.types.is_string_dtype(k["region_code"])
 
 
 def test_lan_sum_equals_kommuner(snap):
     k = snap.read("kommun_folkmangd")
     y = k[k["year"] == 2020]
-    assert y.loc[y["level"] == "kommun", "value"].sum() == y.loc[y["region_code"] == "12", "value"].item()
+    skane = y[(y["level"] == "kommun") & y["region_code"].str.startswith("12")]
+    assert skane["value"].sum() == y.loc[y["region_code"] == "12", "value"].item() == 1_389_336
+    assert y.loc[y["level"] == "kommun", "value"].sum() == y.loc[y["region_code"] == "00", "value"].item() == 10_379_295
 
 
 def test_glimakra_history(snap):

@@ -33,7 +33,9 @@ def test_zero_is_shown_as_zero():
 @pytest.mark.parametrize(
     "ratio,expected",
     [
-        (4.0, "mer än tre gånger så hög som i Skåne"),
+        (4.0, "ungefär 4 gånger så hög som i Skåne"),
+        (300.0, "ungefär 300 gånger så hög som i Skåne"),
+        (0.1, "ungefär en tiondel så hög som i Skåne"),
         (3.0, "ungefär tre gånger så hög som i Skåne"),
         (2.0, "ungefär dubbelt så hög som i Skåne"),
         (1.75, "ungefär dubbelt så hög som i Skåne"),
@@ -48,7 +50,7 @@ def test_zero_is_shown_as_zero():
         (0.5, "ungefär hälften så hög som i Skåne"),
         (0.33, "ungefär en tredjedel så hög som i Skåne"),
         (0.25, "ungefär en fjärdedel så hög som i Skåne"),
-        (0.1, "mindre än en femtedel så hög som i Skåne"),
+        (0.19, "ungefär en femtedel så hög som i Skåne"),
     ],
 )
 def test_phrase_thresholds(ratio, expected):
