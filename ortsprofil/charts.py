@@ -274,10 +274,13 @@ def age_structure(p, ax: Axes | None = None) -> Axes:
     ax.set_ylabel("Andel av befolkningen (%)")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: T.fmt_number(v)))
     ax.legend(fontsize=8, frameon=False, ncols=min(3, n))
-    ax.set_ylim(0, float(np.nanmax(a.to_numpy())) * 1.3)
+    ax.set_ylim(0, float(np.nanmax(a.to_numpy())) * 1.45)
     yrs = sorted(set(years.values())) if years else [a.attrs.get("year", "")]
     _title(ax, "Åldersfördelning " + (" och ".join(str(y) for y in yrs) if len(yrs) > 1 else f"31 december {yrs[0]}"))
-    source_line(ax, "; ".join(sorted({s.source.text() for s in p.section("alder")})) or "SCB")
+    srcs = sorted({s.source.text() for s in p.section("alder")}) or ["SCB, folkmängd efter ålder och kön"]
+    if "deso" in a.columns and p.deso:
+        srcs.append(p.deso["source"] + ", 2025")
+    source_line(ax, "; ".join(srcs))
     return ax
 
 
