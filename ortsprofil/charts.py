@@ -31,6 +31,20 @@ FIGSIZE = (8, 4)
 TITLE_SIZE = 12
 
 
+def _print_quality() -> None:
+    """In a notebook, figures go out as PNG at twice the pixels ("retina"): ≥ 200 dpi when printed."""
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # pragma: no cover - plain Python
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("retina")
+
+
+_print_quality()
+
+
 def _ax(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
     if ax is not None:
         return ax
@@ -91,12 +105,14 @@ def population_trend(p, ax: Axes | None = None, mode: str = "absolute") -> Axes:
     own = k[k["region_code"] == p.ort.kommun_code].sort_values("year")
     if mode == "index":
         base_year = 2010
-        lines = [(own, p.kommun_label, PALETTE["kommun"], "kommun"),
-                 (k[k["region_code"] == p.lan_code].sort_values("year"), p.lan_name, PALETTE["lan"], "lan")]
-        for frame, label, color, gid in lines:
+        # Line style and markers as well as colour: the two lines can be told apart in black and white.
+        lines = [(own, p.kommun_label, PALETTE["kommun"], "kommun", "-", "o"),
+                 (k[k["region_code"] == p.lan_code].sort_values("year"), p.lan_name, PALETTE["lan"], "lan", "--", "s")]
+        for frame, label, color, gid, ls, marker in lines:
             base = frame.loc[frame["year"] == base_year, "value"]
             if len(frame) and len(base):
-                ax.plot(frame["year"], 100 * frame["value"] / base.iloc[0], color=color, lw=2, label=label, gid=gid)
+                ax.plot(frame["year"], 100 * frame["value"] / base.iloc[0], color=color, lw=2, ls=ls, marker=marker,
+                        ms=3, markevery=5, label=label, gid=gid)
         t = p.tatort_series
         pop = t[(t["variable"] == "folkmangd")].dropna(subset=["value"]) if len(t) else t
         base = pop.loc[pop["year"] == base_year, "value"] if len(pop) else []
@@ -119,9 +135,9 @@ def population_trend(p, ax: Axes | None = None, mode: str = "absolute") -> Axes:
             last = own.iloc[-1]
             ax.annotate(T.fmt_number(last["value"]), (last["year"], last["value"]), xytext=(4, 4),
                         textcoords="offset points", fontsize=9, color=PALETTE["kommun"])
-    ax.set_xlabel("År")
+    ax.set_xlabel("")  # years speak for themselves; nothing is drawn over the source line
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    source_line(ax, "SCB, BE0101 Folkmängd 31 december (se Källor och förbehåll)")
+    source_line(ax, "SCB, folkmängd 31 december i kommuner och län (se Källor och förbehåll)")
     return ax
 
 
@@ -152,7 +168,7 @@ def tatort_trend(p, ax: Axes | None = None) -> Axes:
         ax.axvline(y - 0.5 * min(np.diff(sorted(years))) if len(years) > 1 else y, color="#bbbbbb",
                    lw=0.8, ls="--", gid="break")
     _title(ax, f"Folkmängd i tätorten {p.ort.name} (nya gränser varje avgränsningsår)")
-    ax.set_xlabel("År")
+    ax.set_xlabel("")  # years speak for themselves; nothing is drawn over the source line
     ax.set_ylabel("Invånare")
     thousands(ax.yaxis)
     ax.set_xticks(years, [str(y) for y in years], rotation=45 if len(years) > 8 else 0)
@@ -184,7 +200,7 @@ def peer_strip(p, key: str = "folkmangd", ax: Axes | None = None) -> Axes:
     thousands(ax.xaxis)
     _title(ax, f"{stat.label}: {p.ort.name} bland liknande orter i {p.lan_name}")
     ax.legend(loc="upper right", fontsize=8, frameon=False, ncols=3)
-    source_line(ax, f"{stat.source.text()}; liknande orter = {T.fmt_number(p.peer_min)}–"
+    source_line(ax, f"{stat.source.words()}; liknande orter = {T.fmt_number(p.peer_min)}–"
                 f"{T.fmt_number(p.peer_max)} invånare")
     return ax
 
@@ -207,7 +223,7 @@ def peer_bars(p, key: str = "folkmangd", n: int = 15, ax: Axes | None = None) ->
     thousands(ax.xaxis)
     ax.set_xlabel(f"{p[key].label}")
     _title(ax, f"{p[key].label}: plats {lo + 1}–{lo + len(part)} av {len(frame)} liknande orter")
-    source_line(ax, p[key].source.text())
+    source_line(ax, p[key].source.words())
     return ax
 
 
@@ -240,7 +256,7 @@ def comparison_bars(p, key: str, ax: Axes | None = None) -> Axes:
     thousands(ax.xaxis)
     ax.set_xlim(left=min(0, min(vals) * 1.15) if vals else 0, right=max(vals) * 1.2 if vals and max(vals) > 0 else 1)
     _title(ax, s.label)
-    source_line(ax, s.source.text())
+    source_line(ax, s.source.words())
     return ax
 
 
@@ -277,7 +293,7 @@ def age_structure(p, ax: Axes | None = None) -> Axes:
     ax.set_ylim(0, float(np.nanmax(a.to_numpy())) * 1.45)
     yrs = sorted(set(years.values())) if years else [a.attrs.get("year", "")]
     _title(ax, "Åldersfördelning " + (" och ".join(str(y) for y in yrs) if len(yrs) > 1 else f"31 december {yrs[0]}"))
-    srcs = sorted({s.source.text() for s in p.section("alder")}) or ["SCB, folkmängd efter ålder och kön"]
+    srcs = sorted({s.source.words() for s in p.section("alder")}) or ["SCB, folkmängd efter ålder och kön"]
     if "deso" in a.columns and p.deso:
         srcs.append(p.deso["source"] + ", 2025")
     source_line(ax, "; ".join(srcs))

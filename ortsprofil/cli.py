@@ -80,7 +80,9 @@ def cmd_rapport(args: argparse.Namespace) -> int:
 
     loc = registry().find(args.ort)  # fail fast, before papermill starts a kernel
     _say(f"Bygger ortsprofil för {loc.name} ({loc.kommun_name} kommun, kod {loc.code}) …")
-    result = build_report(args.ort, lan=args.lan, peer_min=args.min, peer_max=args.max, pdf=args.pdf)
+    result = build_report(args.ort, lan=args.lan, peer_min=args.min, peer_max=args.max, pdf=args.pdf,
+                          mote_datum=args.mote_datum, mote_plats=args.mote_plats, processledare=args.processledare,
+                          peer_typ=args.liknande)
     _say(f"Klart. Rapporten finns i {result.folder}")
     print(result.html)
     if result.pdf:
@@ -262,6 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min", type=_nonneg_int, default=400, help="liknande orter: minsta invånarantal (400)")
     p.add_argument("--max", type=_nonneg_int, default=4000, help="liknande orter: största invånarantal (4000)")
     p.add_argument("--pdf", action="store_true", help="skriv också en PDF i A4")
+    p.add_argument("--mote-datum", dest="mote_datum", default="", metavar="ÅÅÅÅ-MM-DD",
+                   help="stormötets datum, visas på framsidan")
+    p.add_argument("--mote-plats", dest="mote_plats", default="", metavar="PLATS", help="var stormötet hålls")
+    p.add_argument("--processledare", default="", metavar="NAMN", help="processledarens namn")
+    p.add_argument("--liknande", choices=("samma", "alla"), default="samma",
+                   help="liknande orter: samma slags ort (landsbygd/förort) eller alla i intervallet (samma)")
     p.set_defaults(func=cmd_rapport)
 
     p = sub.add_parser("jamfor", help="jämför alla tätorter i ett län mot urvalskriterierna (HTML, Excel, CSV)")

@@ -110,15 +110,14 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
                edgecolor="#444444", lw=0.4, alpha=0.85, zorder=3, gid="tatorter")
     ax.scatter([p.ort.x], [p.ort.y], s=_sizes([p.ort.population]) * 1.3 + 30, color=PALETTE["ort"],
                edgecolor="black", lw=1.0, zorder=5, gid="ort")
-    ax.annotate(p.ort.name, (p.ort.x, p.ort.y), xytext=(8, 8), textcoords="offset points",
-                fontsize=11, fontweight="bold", zorder=6,
-                bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.8))
+    texts = [ax.text(p.ort.x, p.ort.y, p.ort.name, fontsize=11, fontweight="bold", zorder=6, gid="ort-namn",
+                     bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))]
     # Label the larger neighbours (and every neighbour from the profile's nearest list).
     near = set(p.neighbours.head(5)["tatort_code"])
     label = others[(others["population"] >= 2000) | others["tatort_code"].isin(near)]
     for r in label.itertuples():
-        ax.annotate(r.tatort_name, (r.x, r.y), xytext=(5, -9), textcoords="offset points",
-                    fontsize=8, color="#222222", zorder=6)
+        texts.append(ax.text(r.x, r.y, r.tatort_name, fontsize=8, color="#222222", zorder=6, gid="namn",
+                             bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.6)))
     # Straight lines to the nearest larger towns, with the distance ("fågelvägen").
     for r in p.larger_towns.itertuples():
         ax.plot([p.ort.x, r.x], [p.ort.y, r.y], color="#333333", lw=1, ls=(0, (4, 2)), zorder=4, gid="line")
@@ -135,6 +134,9 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(ymin, ymax)
     ax.set_aspect("equal")
+    _scale_bar(ax, xmin, ymin, xmax, ymax)
+    _north_arrow(ax)
+    _place_labels(ax, texts)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel("")
@@ -155,6 +157,37 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
     source_line(ax, credit + "; streckade linjer = fågelvägen till närmaste tätort med minst 10 000 och "
                 "50 000 invånare")
     return ax
+
+
+def _place_labels(ax: Axes, texts: list) -> None:
+    """Move names so they neither overlap each other nor leave the frame (adjustText)."""
+    try:
+        from adjustText import adjust_text
+    except ImportError:  # pragma: no cover - optional
+        return
+    adjust_text(texts, ax=ax, ensure_inside_axes=True, expand_axes=False, expand=(1.15, 1.35),
+                only_move={"text": "xy", "static": "xy", "explode": "xy", "pull": "xy"},
+                arrowprops=dict(arrowstyle="-", color="#777777", lw=0.5))
+
+
+def _scale_bar(ax: Axes, xmin: float, ymin: float, xmax: float, ymax: float) -> None:
+    """A 10 km (or 5/20/50 km) bar in the lower right corner."""
+    width = xmax - xmin
+    km = next(k for k in (5, 10, 20, 50, 100) if k * 1000 >= width / 8)
+    x1 = xmax - width * 0.05
+    x0 = x1 - km * 1000
+    y = ymin + (ymax - ymin) * 0.05
+    ax.plot([x0, x1], [y, y], color="black", lw=3, solid_capstyle="butt", zorder=8, gid="skala")
+    ax.plot([x0, x0 + km * 500], [y, y], color="white", lw=1.2, solid_capstyle="butt", zorder=9)
+    ax.text((x0 + x1) / 2, y + (ymax - ymin) * 0.012, f"{km} km", ha="center", va="bottom", fontsize=8, zorder=9,
+            bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8))
+
+
+def _north_arrow(ax: Axes) -> None:
+    """"N" with an arrow in the upper left corner (SWEREF 99 TM: north is up)."""
+    ax.annotate("N", xy=(0.05, 0.95), xytext=(0.05, 0.86), xycoords="axes fraction", ha="center", va="center",
+                fontsize=11, fontweight="bold", zorder=9, gid="norrpil",
+                arrowprops=dict(arrowstyle="-|>", color="black", lw=1.5))
 
 
 def tatort_outlines(snap, xmin: float, ymin: float, xmax: float, ymax: float) -> gpd.GeoDataFrame:

@@ -73,6 +73,22 @@ class Source:
             out += f" (hämtad {self.fetched_at[:10]})"
         return out
 
+    #: SCB's product codes in words, for readers (the ids themselves are listed under Källor).
+    PRODUCTS = {"MI0810": "tätorter", "AM0210": "befolkningens arbetsmarknadsstatus", "HE0110": "inkomster",
+                "OE0101": "kommunalskatter", "UF0506": "befolkningens utbildning", "HE0111": "hushåll och boende",
+                "BE0101": "befolkningsstatistik"}
+
+    def words(self) -> str:
+        """The source in plain words with its year: "SCB, inkomster, 2024" (no table ids)."""
+        code = next((c for c in self.PRODUCTS if c in self.table), None)
+        if self.table.startswith("SCB") and code and not self.table.startswith("SCB,"):
+            what = f"SCB, {self.PRODUCTS[code]}"
+        else:
+            what = re.sub(r"\s*\(?TAB\d+(, TAB\d+)*\)?", "", self.table).strip(" ;,")
+        years = list(dict.fromkeys(re.findall(r"(?<!\d)(\d{4})(?!\d)", self.ref)))
+        when = "–".join(years[:1] + years[-1:]) if len(years) > 1 else (years[0] if years else "")
+        return f"{what}, {when}" if when else what
+
 
 @dataclass
 class Stat:
@@ -272,18 +288,26 @@ class Profile:
         return T.compare(s.value, s.values.get(comparator), self.where_for(s, comparator), s.wording)
 
     # -- display ------------------------------------------------------------------------------
-    def heading(self) -> HtmlBlock:
-        """Cover block: name, kommun, län, date, purpose."""
+    def heading(self, mote_datum: str = "", mote_plats: str = "", processledare: str = "") -> HtmlBlock:
+        """Cover block: name, kommun, län, date, purpose — and the meeting, when given.
+
+        Raises
+        ------
+        InvalidParameterError
+            When ``mote_datum`` is not a date (ÅÅÅÅ-MM-DD).
+        """
         o = self.ort
         sub = f"{o.kommun_name} kommun, {o.lan_name} · tätortskod {o.code}"
         built = T.fmt_date(self.built)
+        meeting = meeting_line(mote_datum, mote_plats, processledare)
         h = (
             f'<div class="op-cover"><p class="op-kicker">Underlag inför stormöte</p>'
             f'<h1>Ortsprofil: {html.escape(o.name)}</h1>'
             f'<p class="op-sub">{html.escape(sub)}</p>'
-            f'<p class="op-sub">Sammanställd {html.escape(built)} ur SCB:s officiella statistik</p></div>'
+            + (f'<p class="op-meeting">{html.escape(meeting)}</p>' if meeting else "")
+            + f'<p class="op-sub">Sammanställd {html.escape(built)} ur SCB:s officiella statistik</p></div>'
         )
-        plain = f"Ortsprofil: {o.name}\n{sub}\nSammanställd {built}"
+        plain = f"Ortsprofil: {o.name}\n{sub}\n" + (f"{meeting}\n" if meeting else "") + f"Sammanställd {built}"
         tested = self.test_value_tables
         if tested:  # a snapshot filled from a test server must never pass for SCB's figures
             warn = ("TESTVÄRDEN – inte SCB:s siffror. Tabellerna " + ", ".join(tested) + " hämtades från en "
@@ -298,6 +322,70 @@ class Profile:
         """Snapshot tables behind this profile that a test server filled ("TESTVÄRDEN")."""
         keys = sorted(_used_tables(self.stats) | {"kommun_alder_kon"})
         return [k for k in keys if self.snapshot.has(k) and self.snapshot.info(k).test_values]
+
+    ONE_PAGE = ("folkmangd", "tathet", "kommun_forandring_10", "kommun_forandring_1", "andel_65plus",
+                "kommun_andel_65plus", "medianinkomst", "sysselsattningsgrad", "avstand_10k", "apotek_km")
+
+    def highlights(self, n: int = 4) -> list[str]:
+        """Three to five facts that stand out most from their comparison, as plain sentences."""
+        from .narrative import trend_words
+
+        scored = []
+        for s in self.stats.values():
+            for who in (("lan", "peers_median") if s.level == "tatort" else ("lan",)):
+                ref = s.values.get(who)
+                if s.unit.startswith("förändring") or T.is_missing(s.value) or T.is_missing(ref) or ref <= 0 \
+                        or s.value <= 0:
+                    continue
+                phrase = T.compare(s.value, ref, self.where_for(s, who), s.wording)
+                if phrase and not phrase.startswith(("ungefär som", "något")):
+                    scored.append((abs(np.log(s.value / ref)), f"{s.display_label}: {s.formatted()}, {phrase}."))
+        out = []
+        trend = trend_words(self)
+        if trend and " men " in trend:  # a trend that turned is always worth saying
+            out.append(T.capitalize(trend) + ".")
+        seen = set()
+        for _score, text in sorted(scored, reverse=True):
+            label = text.split(":")[0]
+            if label not in seen:
+                seen.add(label)
+                out.append(text)
+        return out[:n]
+
+    def one_pager(self) -> HtmlBlock:
+        """Page 1, "Glimåkra på en sida": key figures with year and comparison, what stands out, questions."""
+        from .narrative import comparison_words, prompts
+
+        rows = []
+        for key in self.ONE_PAGE:
+            s = self.stats.get(key)
+            if s is None or (key == "kommun_andel_65plus" and "andel_65plus" in self.stats):
+                continue
+            label = s.display_label if s.level == "tatort" else f"{s.display_label}, {self.ort.kommun_name}"
+            rows.append({"Mått": label, "Värde": s.formatted(), "Jämfört med": comparison_words(self, s)})
+        table = html_table(pd.DataFrame(rows))
+        facts = self.highlights()
+        questions = []
+        for section in ("oversikt", "befolkning", "alder", "arbete", "lage"):
+            qs = prompts(self, section)
+            if qs:
+                questions.append(qs[0])
+        questions = questions[:4]
+        facts = [f for f in facts if not any(q.startswith(f.rstrip(".")[:40]) for q in questions)][:4]
+        parts = [f'<div class="op-onepage"><h2 class="op-first" id="pa-en-sida">{html.escape(self.ort.name)} på en sida</h2>',
+                 table]
+        if facts:
+            parts.append('<p class="op-caption"><strong>Det här sticker ut</strong></p><ul class="op-facts">'
+                         + "".join(f"<li>{html.escape(f)}</li>" for f in facts) + "</ul>")
+        if questions:
+            parts.append('<div class="op-prompts"><p><strong>Frågor till stormötet</strong></p><ol>'
+                         + "".join(f"<li>{html.escape(q)}</li>" for q in questions) + "</ol></div>")
+        parts.append('<p class="op-note">Talen är SCB:s (apoteksavstånd: Tillväxtanalys). Varje tal har sitt år; '
+                     "kommun, län och riket jämförs med samma mått och samma år. Mer om varje tal och alla källor "
+                     "finns på de följande sidorna.</p></div>")
+        plain = (f"{self.ort.name} på en sida\n" + pd.DataFrame(rows).to_string(index=False) + "\n"
+                 + "\n".join(f"* {f}" for f in facts) + "\n" + "\n".join(f"{i}. {q}" for i, q in enumerate(questions, 1)))
+        return HtmlBlock("".join(parts), plain)
 
     KEY_FIGURES = ("folkmangd", "tathet", "andel_av_kommunen", "kommun_tathet", "kommun_forandring_10",
                    "kommun_forandring_1", "andel_65plus", "kommun_andel_65plus", "medianinkomst",
@@ -320,12 +408,20 @@ class Profile:
                 "Mått": label,
                 "Värde": s.formatted(),
                 "Jämfört med": comparison_words(self, s),
-                "Källa": s.source.short(),
             })
             raw.append({"key": key, **s.values})
         return Table(pd.DataFrame(rows), caption=f"{self.ort.name} i siffror",
                      note=peer_rule_words(self) + " Kommun, län och riket jämförs med samma mått och samma år.",
-                     raw=pd.DataFrame(raw))
+                     source=self.source_words(), raw=pd.DataFrame(raw))
+
+    def source_words(self) -> str:
+        """The sources of the profile in words ("SCB: tätorter 2020, folkmängd …; Tillväxtanalys: apotek")."""
+        words = []
+        if any(s.source.table.startswith("SCB") for s in self.stats.values()):
+            words.append("Statistiska centralbyrån (SCB)")
+        if any(s.source.table.startswith("Tillväxtanalys") for s in self.stats.values()):
+            words.append("Tillväxtanalys (apotek och apoteksombud)")
+        return "; ".join(words) + ". Tabellerna med referenstid står under Källor och förbehåll sist."
 
     def comparison(self, section: str) -> Table | HtmlBlock:
         """Every figure of ``section`` next to kommun, län, riket and peers, with rank."""
@@ -355,7 +451,7 @@ class Profile:
         caveats = sorted({c for s in stats for c in s.caveats})
         notes = sorted({s.note for s in stats if s.note})
         return Table(pd.DataFrame(rows), caption=f"{SECTIONS[section]}: jämförelser",
-                     source="; ".join(sorted({s.source.text() for s in stats})),
+                     source="; ".join(sorted({s.source.words() for s in stats})),
                      note=" ".join(notes + caveats) or None, raw=pd.DataFrame(raw))
 
     def summary(self, section: str) -> HtmlBlock:
@@ -379,12 +475,12 @@ class Profile:
                          "Att samtala om:\n" + "\n".join(f"- {q}" for q in qs))
 
     def local_box(self, section: str = "") -> HtmlBlock:
-        """An empty box for what the statistics cannot know — filled in by hand at the stormöte."""
+        """A lined writing space (a third of an A4 page in print) for what the statistics cannot know."""
         what = f" om {SECTIONS[section].lower()}" if section in SECTIONS else ""
         return HtmlBlock(
             f'<div class="op-local"><p><strong>Lokal kunskap</strong>{html.escape(what)} — det statistiken inte vet. '
-            "Skriv här.</p></div>",
-            f"[Lokal kunskap{what}: ruta att fylla i för hand]",
+            'Skriv här.</p><div class="op-lines"></div></div>',
+            f"[Lokal kunskap{what}: skrivyta att fylla i för hand]",
         )
 
     def caveats(self) -> HtmlBlock:
@@ -428,7 +524,7 @@ class Profile:
              "Källa": [source_text(x) for x in pop["source"]]}
         )
         return Table(frame, caption=f"Folkmängd i tätorten {self.ort.name} (med det årets gränser)",
-                     source="SCB MI0810 tätortsstatistik; se Källor och förbehåll", raw=pop)
+                     source="SCB, tätortsstatistik (folkmängd 31 december); se Källor och förbehåll", raw=pop)
 
     def _table_grannar(self) -> Table:
         n = self.neighbours
@@ -441,7 +537,7 @@ class Profile:
             }
         )
         return Table(frame, caption=f"Närmaste tätorter runt {self.ort.name}",
-                     source=f"{ind._MI0810}, {ind._REF_T}", raw=n)
+                     source="SCB, tätorter 2020 (folkmängd 31 december 2020)", raw=n)
 
     def _table_liknande(self) -> Table:
         p = self.peers
@@ -462,7 +558,7 @@ class Profile:
         frame = frame.iloc[keep]
         cap = (f"{self.ort.name} bland {len(p)} tätorter i {self.lan_name} med "
                f"{T.fmt_number(self.peer_min)}–{T.fmt_number(self.peer_max)} invånare (utdrag, efter folkmängd)")
-        return Table(frame, caption=cap, source=f"{ind._MI0810}, {ind._REF_T}", raw=p)
+        return Table(frame, caption=cap, source="SCB, tätorter 2020 (folkmängd 31 december 2020)", raw=p)
 
     def _table_alder(self) -> Table:
         a = self.age_table
@@ -473,7 +569,7 @@ class Profile:
         for col in a.columns:
             frame[names.get(col, col)] = [T.fmt_percent(v) for v in a[col]]
         return Table(frame, caption="Andel av befolkningen i varje åldersgrupp",
-                     source="; ".join(sorted({s.source.text() for s in self.section("alder")})), raw=a)
+                     source="; ".join(sorted({s.source.words() for s in self.section("alder")})), raw=a)
 
     def _table_kallor(self) -> Table:
         rows = []
@@ -493,7 +589,8 @@ class Profile:
                 }
             )
         return Table(pd.DataFrame(rows), caption="Tabeller som profilen bygger på",
-                     source="Statistiska centralbyrån (SCB), fri data (CC0). Proveniens: data/snapshot/SOURCES.md")
+                     source="Statistiska centralbyrån (SCB), fri data (CC0); apoteksavstånd: Tillväxtanalys; tätortsytor: "
+                     "Lantmäteriet. Varje tabells ursprung finns beskrivet i projektets källförteckning.")
 
     def missing_note(self) -> HtmlBlock:
         """The one list of figures the profile could not show, and why."""
@@ -581,9 +678,26 @@ class Profile:
         return markdown_block("\n\n".join(parts))
 
 
+def meeting_line(mote_datum: str = "", mote_plats: str = "", processledare: str = "") -> str:
+    """"Stormöte 10 december 2026 · Glimåkra bygdegård · Processledare: Anna" (empty when nothing given)."""
+    parts = []
+    if str(mote_datum or "").strip():
+        try:
+            when = date.fromisoformat(str(mote_datum).strip())
+        except ValueError:
+            raise InvalidParameterError(f"Mötesdatumet {mote_datum!r} är inget datum. Skriv det som ÅÅÅÅ-MM-DD, "
+                                        "till exempel 2026-12-10.") from None
+        parts.append(f"Stormöte {T.fmt_date(when.isoformat())}")
+    if str(mote_plats or "").strip():
+        parts.append(str(mote_plats).strip() if parts else f"Stormöte: {str(mote_plats).strip()}")
+    if str(processledare or "").strip():
+        parts.append(f"Processledare: {str(processledare).strip()}")
+    return " · ".join(parts)
+
+
 def _source_line(p: Profile, key: str) -> str:
     info = p.snapshot.info(key)
-    return f"{info.scb_table}, {info.ref}"
+    return f"{info.scb_table} (se Källor och förbehåll)"
 
 
 # -- building ---------------------------------------------------------------------------------

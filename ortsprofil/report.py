@@ -331,6 +331,10 @@ def build_report(
     reports_dir: Path | None = None,
     notebook: Path | None = None,
     kernel: WarmKernel | None = None,
+    mote_datum: str = "",
+    mote_plats: str = "",
+    processledare: str = "",
+    peer_typ: str = "samma",
 ) -> ReportResult:
     """Build ``reports/<slug>/ortsprofil.{ipynb,html[,pdf]}`` for one locality.
 
@@ -344,6 +348,10 @@ def build_report(
         Population band of "liknande orter".
     pdf : bool
         Also write an A4 PDF.
+    mote_datum, mote_plats, processledare : str
+        The stormöte on the cover (date as ÅÅÅÅ-MM-DD); empty = not shown.
+    peer_typ : str
+        "samma" (villages with villages) or "alla" (every tätort in the band).
     kernel : WarmKernel, optional
         Run in this long-lived kernel instead of a fresh papermill kernel (batch builds).
 
@@ -361,11 +369,18 @@ def build_report(
     loc = registry().find(ort)
     lo, hi = validate_band(peer_min, peer_max)
     lan = "" if lan in (None, "") else str(lan).strip()
+    from .profile import meeting_line
+
+    meeting_line(mote_datum, mote_plats, processledare)  # a bad date fails here, before anything is written
+    if peer_typ not in ("samma", "alla"):
+        raise InvalidParameterError(f"Okänt urval av liknande orter {peer_typ!r}: välj \"samma\" eller \"alla\".")
     base = (reports_dir or config.REPORTS_DIR).resolve()
     target = safe_folder(base, loc.slug)
     source = notebook or (config.NOTEBOOKS_DIR / PROFILE_NOTEBOOK)
     with _staged(base, loc.slug) as tmp:
-        params = {"ort": loc.code, "lan": lan, "peer_min": lo, "peer_max": hi}
+        params = {"ort": loc.code, "lan": lan, "peer_min": lo, "peer_max": hi, "peer_typ": peer_typ,
+                  "mote_datum": str(mote_datum or ""), "mote_plats": str(mote_plats or ""),
+                  "processledare": str(processledare or "")}
         if kernel is not None:
             nb = kernel.execute(source, tmp / PROFILE_NOTEBOOK, params)
         else:

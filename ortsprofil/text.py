@@ -203,7 +203,10 @@ def _ordinal_part(r: float) -> str:
     """1/5 → "femtedel", 1/10 → "tiondel", 1/300 → "trehundradel" (rounded like :func:`_round_ratio`)."""
     n = int(_round_ratio(r).replace(" ", ""))
     words = {4: "fjärdedel", 5: "femtedel", 6: "sjättedel", 7: "sjundedel", 8: "åttondel", 9: "niondel",
-             10: "tiondel", 20: "tjugondel", 50: "femtiondel", 100: "hundradel", 1000: "tusendel"}
+             10: "tiondel", 11: "elftedel", 12: "tolftedel", 13: "trettondel", 14: "fjortondel", 15: "femtondel",
+             16: "sextondel", 17: "sjuttondel", 18: "artondel", 19: "nittondel", 20: "tjugondel",
+             30: "trettiondel", 40: "fyrtiondel", 50: "femtiondel", 60: "sextiondel", 70: "sjuttiondel",
+             80: "åttiondel", 90: "nittiondel", 100: "hundradel", 1000: "tusendel"}
     return words.get(n, f"{_round_ratio(r)}-del")
 
 
