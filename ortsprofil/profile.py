@@ -476,7 +476,7 @@ class Profile:
 
     def local_box(self, section: str = "") -> HtmlBlock:
         """A lined writing space (a third of an A4 page in print) for what the statistics cannot know."""
-        what = f" om {SECTIONS[section].lower()}" if section in SECTIONS else ""
+        what = f" – {SECTIONS[section].lower()}" if section in SECTIONS else ""
         return HtmlBlock(
             f'<div class="op-local"><p><strong>Lokal kunskap</strong>{html.escape(what)} — det statistiken inte vet. '
             'Skriv här.</p><div class="op-lines"></div></div>',

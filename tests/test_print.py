@@ -133,3 +133,82 @@ def test_index_page_filters_and_sorts_in_browser(glimakra):
         finally:
             browser.close()
     assert errors == []
+
+
+# -- the handout, print-ready (issue: the stormöte handout) -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def meeting(tmp_path_factory):
+    return report.build_report("Glimåkra", pdf=True, reports_dir=tmp_path_factory.mktemp("mote"),
+                               mote_datum="2026-12-10", mote_plats="Glimåkra bygdegård", processledare="Anna Andersson")
+
+
+def test_page_one_is_the_handout_at_the_door(meeting):
+    from pypdf import PdfReader
+
+    first = re.sub(r"\s+", " ", PdfReader(str(meeting.pdf)).pages[0].extract_text().replace("\xa0", " "))
+    assert "Stormöte 10 december 2026 · Glimåkra bygdegård · Processledare: Anna Andersson" in first
+    assert "Glimåkra på en sida" in first
+    for figure in ("Folkmängd (2020)", "Medianinkomst, 16 år och äldre (2024)", "Avstånd till närmaste apotek (2025)"):
+        assert figure in first, figure
+    assert "Det här sticker ut" in first and "Frågor till stormötet" in first
+    assert first.count("?") >= 3  # the questions for the meeting
+    second = PdfReader(str(meeting.pdf)).pages[1].extract_text()
+    assert "på en sida" not in second  # page 1 stands on its own
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="pdftoppm (poppler-utils) saknas")
+def test_every_page_is_well_filled(meeting, tmp_path):
+    """The laid-out content of every page but the last spans at least half the page height."""
+    import numpy as np
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-r", "40", "-gray", "-png", str(meeting.pdf), str(tmp_path / "p")], check=True)
+    pages = sorted(tmp_path.glob("p-*.png"))
+    spans = []
+    for path in pages:
+        a = np.asarray(Image.open(path))
+        body = a[: int(a.shape[0] * 0.93)]  # above the footer
+        rows = np.flatnonzero((body < 235).sum(axis=1) > 2)
+        spans.append((rows.max() - rows.min()) / body.shape[0] if len(rows) else 0.0)
+    assert all(s >= 0.5 for s in spans[:-1]), [round(s, 2) for s in spans]
+
+
+def test_charts_are_print_quality(meeting):
+    """Every chart image has at least 200 dpi at the size it is printed (content width 182 mm)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    html = meeting.html.read_text(encoding="utf-8")
+    imgs = re.findall(r'<img[^>]*src="data:image/png;base64,([^"]+)"[^>]*>', html)
+    assert len(imgs) >= 8
+    content_in = 182 / 25.4
+    for tag, data in zip(re.findall(r'<img[^>]*>', html), imgs):
+        px_w = Image.open(io.BytesIO(base64.b64decode(data))).size[0]
+        m = re.search(r'width="(\d+)"', tag)
+        shown_in = min(int(m.group(1)) / 96 if m else px_w / 96, content_in)
+        assert px_w / shown_in >= 200, (px_w, shown_in)
+
+
+def test_print_text_has_no_internal_codes_or_commands(meeting):
+    from pypdf import PdfReader
+
+    text = "\n".join(p.extract_text() for p in PdfReader(str(meeting.pdf)).pages)
+    body = text.split("Tabeller som profilen bygger på")[0]  # SCB ids belong in the sources table only
+    for token in (r"\bS6\b", r"\bP12\b", r"\bQ1\b", "bundled", "ortsprofil data", r"\bTAB\d+", "SOURCES.md"):
+        assert not re.search(token, body), token
+    assert not re.search(r"\bS6\b|bundled|ortsprofil data", text)
+
+
+def test_bad_meeting_date_is_refused_before_anything_is_written(tmp_path):
+    import os
+    import sys
+
+    env = {**os.environ, "ORTSPROFIL_REPORTS_DIR": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-m", "ortsprofil.cli", "rapport", "Glimåkra", "--mote-datum", "10/12"],
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "ÅÅÅÅ-MM-DD" in run.stderr and "Traceback" not in run.stderr
+    assert not any(tmp_path.iterdir())

@@ -112,7 +112,7 @@ def test_summaries_are_short_and_factual(p_nasum, p_glimakra):
     assert "Karlshamn" in lage and "22,0 km fågelvägen" in lage
     assert "Vånga, Jämshög och Gränum" in lage
     bef = str(p_glimakra.summary("befolkning"))
-    assert "1\xa0189 personer 1960" in bef and "1\xa0550 2020" in bef
+    assert "1\xa0189 personer år 1960" in bef and "1\xa0550 år 2020" in bef
 
 
 def test_bad_parameters():
