@@ -315,11 +315,6 @@ def _kommun_folkmangd(shared: Path) -> pd.DataFrame:
     return out
 
 
-def _tidy(rows: pd.DataFrame, **cols) -> pd.DataFrame:
-    out = pd.DataFrame({**{k: rows[v] if isinstance(v, str) and v in rows else v for k, v in cols.items()}})
-    return out
-
-
 _SEX = {"men": "män", "women": "kvinnor", "total": ""}
 
 

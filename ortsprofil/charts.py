@@ -46,6 +46,14 @@ def _print_quality() -> None:
 _print_quality()
 
 
+def _nothing(ax: Axes) -> Axes:
+    """Nothing to draw: the Axes is returned (contract) but its figure is closed, so a notebook shows
+    nothing; the section's text says the data is missing."""
+    ax.set_axis_off()
+    plt.close(ax.figure)
+    return ax
+
+
 def _ax(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
     if ax is not None:
         return ax
@@ -237,9 +245,7 @@ def comparison_bars(p, key: str, ax: Axes | None = None) -> Axes:
     """
     ax = _ax(ax, figsize=(8, 2.8))
     if key not in p:
-        ax.set_axis_off()
-        plt.close(ax.figure)
-        return ax
+        return _nothing(ax)
     s = p[key]
     names = {"ort": p.ort.name, "kommun": p.kommun_label, "lan": p.lan_name, "riket": "Riket",
              "peers_median": "Liknande orter (median)"}
@@ -266,11 +272,7 @@ def age_structure(p, ax: Axes | None = None) -> Axes:
     ax = _ax(ax, figsize=(8, 3.4))
     a = p.age_table
     if a is None or a.empty:
-        # Nothing to draw: the Axes is returned (contract) but its figure is closed, so a notebook
-        # shows nothing; the section's text says the data is missing.
-        ax.set_axis_off()
-        plt.close(ax.figure)
-        return ax
+        return _nothing(ax)
     years = a.attrs.get("years", {})
     names = {"ort": p.ort.name, "kommun": p.kommun_label, "lan": p.lan_name, "riket": "Riket",
              "deso": f"Området runt {p.ort.name} (DeSO {a.attrs.get('deso_code', '')})"}
@@ -306,9 +308,7 @@ def age_trend(p, ax: Axes | None = None) -> Axes:
     ax = _ax(ax, figsize=(8, 3.2))
     t = p.age_trend
     if t is None or t.empty or t["year"].nunique() < 2:
-        ax.set_axis_off()
-        plt.close(ax.figure)
-        return ax
+        return _nothing(ax)
     styles = {p.ort.kommun_code: (p.kommun_label, PALETTE["kommun"], "-", "o"),
               p.lan_code: (p.lan_name, PALETTE["lan"], "--", "s"), "00": ("Riket", PALETTE["riket"], ":", "^")}
     for code, (name, color, ls, marker) in styles.items():
@@ -330,9 +330,7 @@ def income_trend(p, ax: Axes | None = None) -> Axes:
     ax = _ax(ax, figsize=(8, 3.2))
     t = p.income_trend
     if t is None or t.empty:
-        ax.set_axis_off()
-        plt.close(ax.figure)
-        return ax
+        return _nothing(ax)
     ax.fill_between(t["year"], t["lan_min"], t["lan_max"], color="#dddddd", label=f"Spannet mellan kommunerna i {p.lan_name}",
                     gid="lan-range")
     ax.plot(t["year"], t["lan_kommuner_median"], color=PALETTE["lan"], ls="--", lw=1.2,

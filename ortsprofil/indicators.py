@@ -158,10 +158,11 @@ def share_of_kommun(data: Data) -> pd.Series:
     return (100.0 * t["population"] / t["kommun_code"].map(kpop)).astype(float)
 
 
-def _growth(data: Data, start: int, end: int = TATORT_YEAR) -> pd.Series:
+def _change(data: Data, start: int, end: int, *, percent: bool) -> pd.Series:
+    """Population change from 31 Dec ``start`` to 31 Dec ``end``, in percent or in persons."""
     a, b = _kommun_population(data, start), _kommun_population(data, end)
     both = a.index.intersection(b.index)
-    out = (100.0 * (b[both] / a[both] - 1.0)).astype(float)
+    out = (100.0 * (b[both] / a[both] - 1.0) if percent else b[both] - a[both]).astype(float)
     out.attrs.update({"ref": f"{start}-12-31 – {end}-12-31", "year": end, "start": start})
     return out
 
@@ -171,7 +172,7 @@ def growth(span: int) -> Callable[[Data, int], pd.Series]:
     the latest year its kommun, län and riket all have — one period for every comparator)."""
 
     def compute(data: Data, end: int) -> pd.Series:
-        return _growth(data, end - span, end)
+        return _change(data, end - span, end, percent=True)
 
     compute.__name__ = f"growth_{span}"
     return compute
@@ -179,31 +180,16 @@ def growth(span: int) -> Callable[[Data, int], pd.Series]:
 
 def change_persons(data: Data, end: int) -> pd.Series:
     """Change in persons from 31 Dec ``end - 1`` to 31 Dec ``end``."""
-    a, b = _kommun_population(data, end - 1), _kommun_population(data, end)
-    both = a.index.intersection(b.index)
-    out = (b[both] - a[both]).astype(float)
-    out.attrs.update({"ref": f"{end - 1}-12-31 – {end}-12-31", "year": end, "start": end - 1})
-    return out
+    return _change(data, end - 1, end, percent=False)
 
 
-def kommun_growth_10(data: Data) -> pd.Series:
-    """Befolkningsförändring 2010–2020 per kommun/län, percent (the national series' last decade)."""
-    return _growth(data, TATORT_YEAR - 10)
-
-
-def kommun_growth_30(data: Data) -> pd.Series:
-    """Befolkningsförändring 1990–2020 per kommun/län, percent."""
-    return _growth(data, TATORT_YEAR - 30)
-
-
-def common_end_year(data: Data, regions: list[str], min_year: int | None = None) -> int | None:
+def common_end_year(data: Data, regions: list[str]) -> int | None:
     """The latest year in which every one of ``regions`` has a population figure (31 December)."""
     k = data.kommun_folkmangd
     k = k[(k["variable"] == "folkmangd") & k["region_code"].isin(regions) & k["value"].notna()]
     counts = k.groupby("year")["region_code"].nunique()
     years = counts[counts == len(set(regions))].index
-    years = [int(y) for y in years if min_year is None or y >= min_year]
-    return max(years) if years else None
+    return int(max(years)) if len(years) else None
 
 
 def distance_to_size(min_population: int, *, self_counts: bool = False) -> Callable[[Data], pd.Series]:
@@ -362,17 +348,6 @@ def _kommun_total(data: Data, year: int) -> pd.Series:
     if len(k) and (k["year"] == year).any():
         return _kommun_population(data, year)
     return kommun_age_counts(data, year)["total"]
-
-
-def kommun_change_1(data: Data) -> pd.Series:
-    """Change in persons over the latest year (TAB638), per kommun/län/riket."""
-    k = data.table("kommun_alder_kon")
-    year = _latest_year(k)
-    now, before = _kommun_total(data, year), _kommun_total(data, year - 1)
-    out = (now - before).astype(float)
-    out.attrs["ref"] = f"{year - 1}-12-31 – {year}-12-31"
-    out.attrs["year"] = year
-    return out
 
 
 def events_per_1000(event: str) -> Callable[[Data], pd.Series]:

@@ -104,19 +104,19 @@ def _summary_oversikt(p: "Profile") -> str:
 def trend_words(p: "Profile") -> str | None:
     """The kommun's population over the long period and the latest year, saying when it turned."""
     s = p.stats.get("kommun_forandring_10")
-    ch = p.pop_change
+    one = p.stats.get("kommun_forandring_1")  # the same end year: both periods end where all three regions have data
     if s is None or T.is_missing(s.values.get("kommun")):
         return None
     k = s.values["kommun"]
     span = s.label.rsplit(" ", 1)[-1]
     text = f"{p.kommun_label} {_sign_word(k, 'växte', 'minskade')} med {_change(k)} {span}"
-    if ch and not T.is_missing(ch.get("kommun")) and ch["end"] == int(span[-4:]):
-        latest = ch["kommun"]
+    if one and not T.is_missing(one.values.get("kommun")):
+        latest, years = one.values["kommun"], one.label.rsplit(" ", 1)[-1]
         turned = (latest < 0 < k) or (latest > 0 > k)
         word = "men " if turned else "och "
         verb = "ökade" if latest > 0 else ("minskade" if latest < 0 else "var oförändrad")
-        text += (f", {word}{verb} med {T.fmt_number(abs(latest))} invånare det senaste året ({ch['start']}–{ch['end']})"
-                 if latest else f", {word}var oförändrad det senaste året ({ch['start']}–{ch['end']})")
+        text += (f", {word}{verb} med {T.fmt_number(abs(latest))} invånare det senaste året ({years})"
+                 if latest else f", {word}var oförändrad det senaste året ({years})")
     return text
 
 

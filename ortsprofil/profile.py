@@ -51,6 +51,12 @@ CKM_NOTE = (
 )
 
 
+def _period(ref: str) -> str:
+    """The years a reference names, as "2019" or "2013–2023" ("" when it names none)."""
+    years = list(dict.fromkeys(re.findall(r"(?<!\d)(\d{4})(?!\d)", ref)))
+    return "–".join(years[:1] + years[-1:]) if len(years) > 1 else (years[0] if years else "")
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a figure comes from: SCB table, reference date, and fetch date for fetched data."""
@@ -59,13 +65,6 @@ class Source:
     ref: str
     fetched_at: str | None = None
     origin: str = "bundled"
-
-    def short(self) -> str:
-        """"MI0810 LandarealTatortN, 2020" — for tight table cells."""
-        table = self.table.removeprefix("SCB ").split(";")[0].split(" (")[0].strip()
-        years = list(dict.fromkeys(re.findall(r"(?<!\d)(\d{4})(?!\d)", self.ref)))
-        when = "–".join(years[:1] + years[-1:]) if len(years) > 1 else (years[0] if years else self.ref)
-        return f"{table}, {when}"
 
     def text(self) -> str:
         out = f"{self.table}, {self.ref}"
@@ -85,8 +84,7 @@ class Source:
             what = f"SCB, {self.PRODUCTS[code]}"
         else:
             what = re.sub(r"\s*\(?TAB\d+(, TAB\d+)*\)?", "", self.table).strip(" ;,")
-        years = list(dict.fromkeys(re.findall(r"(?<!\d)(\d{4})(?!\d)", self.ref)))
-        when = "–".join(years[:1] + years[-1:]) if len(years) > 1 else (years[0] if years else "")
+        when = _period(self.ref)
         return f"{what}, {when}" if when else what
 
 
@@ -118,10 +116,7 @@ class Stat:
     @property
     def period(self) -> str:
         """The reference year or years of the figure ("2019", "2013–2023")."""
-        years = list(dict.fromkeys(re.findall(r"(?<!\d)(\d{4})(?!\d)", self.source.ref)))
-        if not years:
-            return ""
-        return years[0] if len(years) == 1 else f"{years[0]}–{years[-1]}"
+        return _period(self.source.ref)
 
     @property
     def display_label(self) -> str:
@@ -226,7 +221,6 @@ class Profile:
     deso: dict | None
     age_trend: pd.DataFrame
     income_trend: pd.DataFrame
-    pop_change: dict | None
     stats: dict[str, Stat]
     missing: list[ind.Indicator]
     peers: pd.DataFrame
@@ -276,8 +270,7 @@ class Profile:
         where = self.where(comparator)
         if s.comparator_label and comparator in ("kommun", "lan", "riket"):
             name = {"kommun": self.kommun_label, "lan": self.lan_name, "riket": "riket"}[comparator]
-            return "i " + s.comparator_label.format(where=name) if comparator != "riket" else \
-                "i " + s.comparator_label.format(where="riket")
+            return "i " + s.comparator_label.format(where=name)
         return where
 
     def phrase(self, key: str, comparator: str) -> str | None:
@@ -326,6 +319,17 @@ class Profile:
     ONE_PAGE = ("folkmangd", "tathet", "kommun_forandring_10", "kommun_forandring_1", "andel_65plus",
                 "kommun_andel_65plus", "medianinkomst", "sysselsattningsgrad", "avstand_10k", "apotek_km")
 
+    def _figures(self, keys: tuple[str, ...]) -> list[tuple[str, "Stat"]]:
+        """(label, stat) for the figures of ``keys`` the profile has; the kommun's 65+ share only when
+        the tätort's is missing; kommun figures labelled with the kommun's name."""
+        out = []
+        for key in keys:
+            s = self.stats.get(key)
+            if s is None or (key == "kommun_andel_65plus" and "andel_65plus" in self.stats):
+                continue
+            out.append((s.display_label if s.level == "tatort" else f"{s.display_label}, {self.ort.kommun_name}", s))
+        return out
+
     def highlights(self, n: int = 4) -> list[str]:
         """Three to five facts that stand out most from their comparison, as plain sentences."""
         from .narrative import trend_words
@@ -356,13 +360,8 @@ class Profile:
         """Page 1, "Glimåkra på en sida": key figures with year and comparison, what stands out, questions."""
         from .narrative import comparison_words, prompts
 
-        rows = []
-        for key in self.ONE_PAGE:
-            s = self.stats.get(key)
-            if s is None or (key == "kommun_andel_65plus" and "andel_65plus" in self.stats):
-                continue
-            label = s.display_label if s.level == "tatort" else f"{s.display_label}, {self.ort.kommun_name}"
-            rows.append({"Mått": label, "Värde": s.formatted(), "Jämfört med": comparison_words(self, s)})
+        rows = [{"Mått": label, "Värde": s.formatted(), "Jämfört med": comparison_words(self, s)}
+                for label, s in self._figures(self.ONE_PAGE)]
         table = html_table(pd.DataFrame(rows))
         facts = self.highlights()
         questions = []
@@ -399,17 +398,9 @@ class Profile:
         from .narrative import comparison_words, peer_rule_words
 
         rows, raw = [], []
-        for key in self.KEY_FIGURES:
-            s = self.stats.get(key)
-            if s is None or (key == "kommun_andel_65plus" and "andel_65plus" in self.stats):
-                continue
-            label = s.display_label if s.level == "tatort" else f"{s.display_label}, {self.ort.kommun_name}"
-            rows.append({
-                "Mått": label,
-                "Värde": s.formatted(),
-                "Jämfört med": comparison_words(self, s),
-            })
-            raw.append({"key": key, **s.values})
+        for label, s in self._figures(self.KEY_FIGURES):
+            rows.append({"Mått": label, "Värde": s.formatted(), "Jämfört med": comparison_words(self, s)})
+            raw.append({"key": s.key, **s.values})
         return Table(pd.DataFrame(rows), caption=f"{self.ort.name} i siffror",
                      note=peer_rule_words(self) + " Kommun, län och riket jämförs med samma mått och samma år.",
                      source=self.source_words(), raw=pd.DataFrame(raw))
@@ -769,7 +760,7 @@ def _stat(indicator: ind.Indicator, data: ind.Data, ctx: dict) -> Stat | None:
     lan = ctx["lan_code"]
     label = indicator.label
     if indicator.periodic:
-        end = ind.common_end_year(data, [ort.kommun_code, lan, "00"])
+        end = ctx["end_year"]  # one period for kommun, län and riket
         if end is None:
             return None
         key = f"{indicator.key}@{end}"
@@ -907,7 +898,8 @@ def build(
     peer_rule["n"] = int((~peers["is_ort"]).sum())
     data = data_for(reg)
     kommuner = regioner.loc[regioner["level"] == "kommun", "region_code"].tolist()
-    ctx = {"ort": loc, "peers": peers, "lan_code": lan, "kommuner": kommuner}
+    ctx = {"ort": loc, "peers": peers, "lan_code": lan, "kommuner": kommuner,
+           "end_year": ind.common_end_year(data, [loc.kommun_code, lan, "00"])}
     stats: dict[str, Stat] = {}
     missing: list[ind.Indicator] = []
     for indicator in ind.INDICATORS:
@@ -930,7 +922,7 @@ def build(
     return Profile(
         ort=loc, lan_code=lan, lan_name=str(lan_names[lan]), peer_min=peer_rule["min"], peer_max=peer_rule["max"],
         peer_rule=peer_rule, deso=deso, age_trend=_age_trend(data, loc, lan),
-        income_trend=_income_trend(data, loc, lan), pop_change=_latest_change(data, loc, lan),
+        income_trend=_income_trend(data, loc, lan),
         stats=stats, missing=missing, peers=peers, neighbours=reg.nearest(loc, n_neighbours),
         nearby=reg.nearest(loc, None, within_km=NEARBY_KM), larger_towns=larger,
         kommun_series=kommun_series, tatort_series=_tatort_series(loc, reg.snapshot),
@@ -974,48 +966,26 @@ def _peer_rule(reg: Registry, loc: Locality, lan: str, peer_min: int, peer_max: 
             "lan": where}
 
 
-def _latest_change(data: ind.Data, loc: Locality, lan: str) -> dict | None:
-    """The change over the latest year that the kommun, the län and riket all have (persons and %)."""
-    regions = [loc.kommun_code, lan, "00"]
-    end = ind.common_end_year(data, regions)
-    if end is None:
-        return None
-    k = data.kommun_folkmangd
-    k = k[k["variable"] == "folkmangd"].set_index(["region_code", "year"])["value"]
-    out = {"start": end - 1, "end": end}
-    for who, code in zip(("kommun", "lan", "riket"), regions):
-        a, b = k.get((code, end - 1)), k.get((code, end))
-        out[who] = (b - a) if a is not None and b is not None and not (pd.isna(a) or pd.isna(b)) else float("nan")
-        out[f"{who}_pct"] = 100.0 * (b / a - 1.0) if not T.is_missing(out[who]) else float("nan")
-    own = k.loc[loc.kommun_code].dropna() if loc.kommun_code in k.index.get_level_values(0) else pd.Series(dtype=float)
-    out["kommun_latest_year"] = int(own.index.max()) if len(own) else None
-    return out
-
-
 def _age_trend(data: ind.Data, loc: Locality, lan: str) -> pd.DataFrame:
     """Share (%) 65 år och äldre per 31 December: the kommun and the län (sum of its kommuner)."""
     parts = []
-    if data.has("kommun_alder_55plus"):
-        f = data.table("kommun_alder_55plus")
-        f = f[f["region_code"].str.startswith(lan)]
-    if data.has("kommun_alder_55plus") and len(f):
-        old = f[[bool(a) and (ind._age_lower(a) or 0) >= 65 for a in f["alder"]]]
+    f = data.table("kommun_alder_55plus") if data.has("kommun_alder_55plus") else pd.DataFrame()
+    f = f[f["region_code"].str.startswith(lan)] if len(f) else f
+    if len(f):  # 55+ in bands and the total population (alder "") per kommun and year
+        old = f[f["alder"].map(ind._band_of) == "65+"].groupby(["region_code", "year"])["value"].sum()
         total = f[f["alder"] == ""].groupby(["region_code", "year"])["value"].sum()
-        o = old.groupby(["region_code", "year"])["value"].sum()
-        lan_o, lan_t = o.groupby(level="year").sum(), total.groupby(level="year").sum()
-        for code in (loc.kommun_code,):
-            if code in o.index.get_level_values(0):
-                parts.append(pd.DataFrame({"region_code": code, "year": o.loc[code].index,
-                                           "share": (100 * o.loc[code] / total.loc[code]).to_numpy()}))
-        if len(lan_t) and lan_t.index.isin(lan_o.index).all() and len(f["region_code"].unique()) >= 2:
-            parts.append(pd.DataFrame({"region_code": lan, "year": lan_t.index, "share": (100 * lan_o / lan_t).to_numpy()}))
+        if loc.kommun_code in old.index.get_level_values(0):
+            own = 100 * old.loc[loc.kommun_code] / total.loc[loc.kommun_code]
+            parts.append(pd.DataFrame({"region_code": loc.kommun_code, "year": own.index, "share": own.to_numpy()}))
+        if f["region_code"].nunique() >= 2:  # the län as the sum of its kommuner
+            lan_share = 100 * old.groupby(level="year").sum() / total.groupby(level="year").sum()
+            parts.append(pd.DataFrame({"region_code": lan, "year": lan_share.index, "share": lan_share.to_numpy()}))
     if data.has("kommun_alder_kon"):
         k = data.table("kommun_alder_kon")
         k = k[(k["variable"] == "folkmangd") & (k["alder"] != "")]
         k = k[k["region_code"].isin([loc.kommun_code, lan, "00"])]
-        k = k.assign(old=k["alder"].map(lambda a: (ind._age_lower(a) or 0) >= 65))
-        g = k.groupby(["region_code", "year"])
-        share = (100 * g.apply(lambda x: x.loc[x["old"], "value"].sum() / x["value"].sum(), include_groups=False))
+        g = k.assign(old=k["value"].where(k["alder"].map(ind._band_of) == "65+", 0.0)).groupby(["region_code", "year"])
+        share = 100 * g["old"].sum() / g["value"].sum()
         parts.append(share.rename("share").reset_index())
     if not parts:
         return pd.DataFrame(columns=["region_code", "year", "share"])
@@ -1056,9 +1026,8 @@ def _deso(snap: Snapshot, loc: Locality) -> dict | None:
             year = int(a["year"].max())
             a = a[a["year"] == year]
             total = a["value"].sum()
-            for band, (lo, hi) in ind.AGE_BANDS.items():
-                part = a[a["alder"].map(lambda x: lo <= (ind._age_lower(x) or 0) <= hi)]["value"].sum()
-                shares[band] = (100.0 * part / total, year)
+            by_band = a.groupby(a["alder"].map(ind._band_of))["value"].sum()
+            shares = {band: (100.0 * by_band.get(band, 0.0) / total, year) for band in ind.AGE_BANDS}
     return {"code": code, "values": values, "age_shares": shares,
             "source": snap.info("deso_indikatorer").scb_table}
 

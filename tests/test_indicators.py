@@ -59,9 +59,9 @@ def test_share_of_kommun():
 
 def test_kommun_growth():
     d = _tiny()
-    assert ind.kommun_growth_10(d)["1272"] == pytest.approx(25.0)
-    assert ind.kommun_growth_30(d)["1272"] == pytest.approx(0.0)
-    assert ind.kommun_growth_10(d)["12"] == pytest.approx(10.0)
+    assert ind.growth(10)(d, 2020)["1272"] == pytest.approx(25.0)
+    assert ind.growth(30)(d, 2020)["1272"] == pytest.approx(0.0)
+    assert ind.growth(10)(d, 2020)["12"] == pytest.approx(10.0)
 
 
 def test_distance_to_size():
