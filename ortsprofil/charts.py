@@ -27,7 +27,7 @@ PALETTE = {
 #: Delineation years of SCB's tätort statistics: series across them are broken.
 DELINEATION_YEARS = (1960, 1965, 1970, 1975, 1980, 1990, 1995, 2000, 2005, 2010, 2015, 2018, 2020, 2023)
 
-FIGSIZE = (8, 4)
+FIGSIZE = (8, 3.4)
 TITLE_SIZE = 12
 
 

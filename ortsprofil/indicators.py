@@ -478,7 +478,7 @@ INDICATORS: list[Indicator] = [
         note="Kommunens, länets och rikets folkmängd 31 december 2020 delad med deras landareal (2016).",
     ),
     Indicator(
-        "andel_av_kommunen", "Andel av kommunens invånare", "procent", "oversikt", "tatort",
+        "andel_av_kommunen", "Andel av kommunens invånare som bor i tätorten", "procent", "oversikt", "tatort",
         share_of_kommun, table=f"{_MI0810}; {_BE0101}", ref=_REF_T, requires=("kommun_folkmangd",),
         note="Tätortens folkmängd delad med kommunens, båda den 31 december 2020.",
     ),

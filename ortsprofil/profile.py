@@ -9,6 +9,7 @@ text for the notebook; the wording itself lives in :mod:`ortsprofil.narrative`.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from dataclasses import dataclass, field
@@ -330,6 +331,13 @@ class Profile:
             out.append((s.display_label if s.level == "tatort" else f"{s.display_label}, {self.ort.kommun_name}", s))
         return out
 
+    def named_label(self, s: "Stat") -> str:
+        """The label with its year, naming the kommun when the figure is the kommun's
+        ("Andel hushåll i bostadsrätt i Bromölla kommun (2019)")."""
+        if s.level == "tatort" or "kommun" in s.label.lower():
+            return s.display_label
+        return Stat.display_label.fget(dataclasses.replace(s, label=f"{s.label} i {self.kommun_label}"))
+
     def highlights(self, n: int = 4) -> list[str]:
         """Three to five facts that stand out most from their comparison, as plain sentences."""
         from .narrative import trend_words
@@ -343,7 +351,7 @@ class Profile:
                     continue
                 phrase = T.compare(s.value, ref, self.where_for(s, who), s.wording)
                 if phrase and not phrase.startswith(("ungefär som", "något")):
-                    scored.append((abs(np.log(s.value / ref)), f"{s.display_label}: {s.formatted()}, {phrase}."))
+                    scored.append((abs(np.log(s.value / ref)), f"{self.named_label(s)}: {s.formatted()}, {phrase}."))
         out = []
         trend = trend_words(self)
         if trend and " men " in trend:  # a trend that turned is always worth saying
@@ -466,13 +474,25 @@ class Profile:
                          "Att samtala om:\n" + "\n".join(f"- {q}" for q in qs))
 
     def local_box(self, section: str = "") -> HtmlBlock:
-        """A lined writing space (a third of an A4 page in print) for what the statistics cannot know."""
-        what = f" – {SECTIONS[section].lower()}" if section in SECTIONS else ""
+        """A lined writing space for what the statistics cannot know (one section's box)."""
+        from .narrative import prompts
+
+        what = SECTIONS.get(section, "")
+        title = f"Lokal kunskap – {what.lower()}" if what else "Lokal kunskap"
+        qs = prompts(self, section) if what else []
+        items = "".join(f"<li>{html.escape(q)}</li>" for q in qs)
+        questions = f'<ol class="op-note-questions">{items}</ol>' if items else ""
         return HtmlBlock(
-            f'<div class="op-local"><p><strong>Lokal kunskap</strong>{html.escape(what)} — det statistiken inte vet. '
-            'Skriv här.</p><div class="op-lines"></div></div>',
-            f"[Lokal kunskap{what}: skrivyta att fylla i för hand]",
+            f'<div class="op-local"><h3>{html.escape(title)}</h3>'
+            f'<p>Det statistiken inte vet. Skriv här.</p>{questions}<div class="op-lines"></div></div>',
+            f"[{title}: skrivyta att fylla i för hand]",
         )
+
+    def notes_pages(self) -> HtmlBlock:
+        """Writing pages at the end: one box per section with its questions repeated, two per A4 page."""
+        boxes = [self.local_box(s) for s in SECTIONS if s != "kallor" and self.section(s)]
+        return HtmlBlock('<div class="op-notes">' + "".join(b._repr_html_() for b in boxes) + "</div>",
+                         "\n".join(repr(b) for b in boxes))
 
     def caveats(self) -> HtmlBlock:
         """Every small-number caveat of the profile, once."""

@@ -33,3 +33,15 @@ def test_notebook_is_thin(path):
             assert not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.For, ast.While, ast.Lambda,
                                          ast.ListComp, ast.DictComp, ast.GeneratorExp)), c.source
         assert c in params or len(tree.body) <= 1, c.source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_papermill_sees_every_parameter(path):
+    """papermill must parse each parameter line (a second '=' in a comment hides it, and the
+    run then warns 'Passed unknown parameter')."""
+    from papermill.translators import PythonTranslator
+
+    nb = nbformat.read(path, as_version=4)
+    params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])][0]
+    names = {n.target.id for n in ast.parse(params.source).body}
+    assert {p.name for p in PythonTranslator.inspect(params)} == names
