@@ -432,7 +432,7 @@ class Profile:
         for s in stats:
             rank = ""
             if s.rank:
-                rank = f"{s.rank[0]} av {s.rank[1]}" + (" kommuner" if s.level == "kommun" else "")
+                rank = f"{s.rank[0]} av {s.rank[1]}"
             dash = lambda who: s.formatted(who) if not T.is_missing(s.values.get(who)) else "–"  # noqa: E731
             label = s.display_label
             if s.comparator_label:
@@ -449,6 +449,11 @@ class Profile:
             raw.append({"key": s.key, **s.values, "rank": s.rank[0] if s.rank else None})
         caveats = sorted({c for s in stats for c in s.caveats})
         notes = sorted({s.note for s in stats if s.note})
+        ranked = {s.level for s in stats if s.rank}
+        if ranked:
+            among = {"kommun": f"bland {self.lan_name}s kommuner för kommunens tal",
+                     "tatort": "bland de liknande orterna för ortens tal"}
+            notes.insert(0, "Plats: " + " och ".join(among[lv] for lv in ("kommun", "tatort") if lv in ranked) + ".")
         return Table(pd.DataFrame(rows), caption=f"{SECTIONS[section]}: jämförelser",
                      source="; ".join(sorted({s.source.words() for s in stats})),
                      note=" ".join(notes + caveats) or None, raw=pd.DataFrame(raw))
