@@ -82,7 +82,8 @@ def cmd_rapport(args: argparse.Namespace) -> int:
     _say(f"Bygger ortsprofil för {loc.name} ({loc.kommun_name} kommun, kod {loc.code}) …")
     result = build_report(args.ort, lan=args.lan, peer_min=args.min, peer_max=args.max, pdf=args.pdf,
                           mote_datum=args.mote_datum, mote_plats=args.mote_plats, processledare=args.processledare,
-                          peer_typ=args.liknande)
+                          peer_typ=args.liknande, baslinje=args.baslinje,
+                          jamfor_med="" if args.jamfor_med == "ingen" else args.jamfor_med)
     _say(f"Klart. Rapporten finns i {result.folder}")
     print(result.html)
     if result.pdf:
@@ -119,6 +120,8 @@ def cmd_alla(args: argparse.Namespace) -> int:
     res = build_all(args.lan, args.min, args.max, workers=workers, force=args.tvinga, pdf=args.pdf,
                     progress=bar)
     _say(f"Byggda: {len(res.built)}, oförändrade (hoppades över): {len(res.skipped)}, misslyckade: {len(res.failed)}.")
+    for label, message in res.reasons:
+        _say(f"  byggd: {label}: {message}")
     for label, message in res.failed:
         _say(f"  misslyckades: {label}: {message}")
     print(res.index)
@@ -270,6 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--processledare", default="", metavar="NAMN", help="processledarens namn")
     p.add_argument("--liknande", choices=("samma", "alla"), default="samma",
                    help="liknande orter: samma slags ort (landsbygd/förort) eller alla i intervallet (samma)")
+    p.add_argument("--jamfor-med", dest="jamfor_med", default=None, metavar="DATUM|FIL",
+                   help="avsnittet Sedan förra underlaget: jämför med underlaget från DATUM (ÅÅÅÅ-MM-DD) eller "
+                        "med en profil.json; standard det senaste tidigare, 'ingen' för inget avsnitt")
+    p.add_argument("--baslinje", default=0, metavar="ÅR",
+                   help="avsnittet Sedan starten: siffrorna vid baslinjeåret och nu, t.ex. 2020")
     p.set_defaults(func=cmd_rapport)
 
     p = sub.add_parser("jamfor", help="jämför alla tätorter i ett län mot urvalskriterierna (HTML, Excel, CSV)")

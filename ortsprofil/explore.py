@@ -294,3 +294,31 @@ def app(ort: str = "Näsum", jamfor: str = "Glimåkra", topic: str = "befolkning
     refresh()
     return w.VBox([ort_box, w.HBox([w.Label("Jämför med (högst tre):"), cmp_box]), topic_box, mode_box,
                    w.HBox([table_box, save]), message, out])
+
+
+def changes(ort: str, jamfor_med: str = "") -> pd.DataFrame:
+    """What changed for ``ort`` since its latest handout (or the record of ``jamfor_med``: a date
+    ÅÅÅÅ-MM-DD or a profil.json): one row per figure with old and new value and years.
+
+    Empty when nothing changed; a one-row note when the locality has no earlier handout.
+    """
+    from . import config, records
+    from .profile import build
+
+    p = build(ort)
+    path = records.choose_earlier(config.REPORTS_DIR / p.ort.slug, jamfor_med)
+    if path is None:
+        return pd.DataFrame({"Uppgift": [f"Det finns inget tidigare underlag för {p.ort.name}. "
+                                         f"Bygg ett med: ortsprofil rapport {p.ort.name}"]})
+    old = records.load(path)
+    rows = []
+    for c in records.compare(old, {"figures": records.figures_of(p)}):
+        rows.append({
+            "Mått": records._base_label(c.label),
+            f"Underlaget {old['built'][:10]}": f"{c.old['text']} ({c.old['period']})" if c.old else "–",
+            "Nu": f"{c.new['text']} ({c.new['period']})" if c.new else "–",
+            "Anmärkning": c.noise() or {"ny": "ny uppgift", "borta": "finns inte längre med"}.get(c.kind, ""),
+        })
+    out = pd.DataFrame(rows, columns=["Mått", f"Underlaget {old['built'][:10]}", "Nu", "Anmärkning"])
+    out.attrs["caption"] = f"Sedan underlaget {old['built'][:10]}: {len(out)} ändrade siffror"
+    return out

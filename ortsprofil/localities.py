@@ -381,8 +381,11 @@ _REGISTRY: Registry | None = None
 def registry() -> Registry:
     """The process-wide registry over the default snapshot."""
     global _REGISTRY
-    if _REGISTRY is None or _REGISTRY.snapshot is not default():
+    snap = default()
+    sig = snap.signature(("tatorter", "tatort_folkmangd", "tatort_deso"))
+    if _REGISTRY is None or _REGISTRY.snapshot is not snap or getattr(_REGISTRY, "_sig", None) != sig:
         _REGISTRY = Registry()
+        _REGISTRY._sig = sig
     return _REGISTRY
 
 

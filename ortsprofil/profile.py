@@ -493,6 +493,19 @@ class Profile:
             f"[{title}: skrivyta att fylla i för hand]",
         )
 
+    def since(self, jamfor_med: str = "") -> HtmlBlock:
+        """"Sedan förra underlaget": figures changed since an earlier record (a profil.json path, a date
+        ÅÅÅÅ-MM-DD or "senaste"); empty when ``jamfor_med`` is empty or there is no earlier record."""
+        from .records import since_block
+
+        return since_block(self, jamfor_med)
+
+    def since_start(self, baslinje: int | str = 0) -> HtmlBlock:
+        """"Sedan starten": each series at the baseline year and now (0 = none)."""
+        from .records import baseline_block
+
+        return baseline_block(self, baslinje)
+
     def notes_pages(self) -> HtmlBlock:
         """Writing pages at the end: one box per section with its questions repeated, two per A4 page."""
         boxes = [self.local_box(s) for s in SECTIONS if s != "kallor" and self.section(s)]
@@ -749,9 +762,11 @@ def _with_fetched_totals(base: pd.DataFrame, by_age_sex: pd.DataFrame) -> pd.Dat
 
 def data_for(reg: Registry) -> ind.Data:
     """The indicator data of ``reg``, computed once per registry (batches build many profiles)."""
+    sig = reg.snapshot.signature()
     data = getattr(reg, "_indicator_data", None)
-    if data is None:
+    if data is None or getattr(reg, "_indicator_sig", None) != sig:  # new figures since: compute again
         data = reg._indicator_data = _data_for(reg)
+        reg._indicator_sig = sig
     return data
 
 

@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -307,11 +307,9 @@ def _write_json(path: Path, data: dict) -> None:
     atomic_write_bytes(path, (json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8"))
 
 
-def key_figures(loc: Locality, lan: str, lo: int, hi: int) -> dict:
+def key_figures(p) -> dict:
     """The figures the index page lists for a built profile (from the same Profile as the report)."""
-    from .profile import build
-
-    p = build(loc.code, lan=lan, peer_min=lo, peer_max=hi)
+    loc = p.ort
     get = lambda k: (p[k].value if k in p else None)  # noqa: E731
     return {
         "code": loc.code, "name": loc.name, "kommun": loc.kommun_name, "lan": p.lan_name,
@@ -335,6 +333,8 @@ def build_report(
     mote_plats: str = "",
     processledare: str = "",
     peer_typ: str = "samma",
+    jamfor_med: str | None = None,
+    baslinje: int | str = 0,
 ) -> ReportResult:
     """Build ``reports/<slug>/ortsprofil.{ipynb,html[,pdf]}`` for one locality.
 
@@ -354,6 +354,11 @@ def build_report(
         "samma" (villages with villages) or "alla" (every tätort in the band).
     kernel : WarmKernel, optional
         Run in this long-lived kernel instead of a fresh papermill kernel (batch builds).
+    jamfor_med : str, optional
+        The earlier record for "Sedan förra underlaget": a profil.json, a date ÅÅÅÅ-MM-DD (the latest
+        record built then or before), "" for none; default (None) the latest earlier record.
+    baslinje : int
+        Baseline year for "Sedan starten" (0 = none).
 
     Returns
     -------
@@ -374,13 +379,20 @@ def build_report(
     meeting_line(mote_datum, mote_plats, processledare)  # a bad date fails here, before anything is written
     if peer_typ not in ("samma", "alla"):
         raise InvalidParameterError(f"Okänt urval av liknande orter {peer_typ!r}: välj \"samma\" eller \"alla\".")
+    from . import records
+    from .profile import build
+
+    baslinje = records.validate_baseline(baslinje)
     base = (reports_dir or config.REPORTS_DIR).resolve()
     target = safe_folder(base, loc.slug)
+    earlier = records.choose_earlier(target, "" if jamfor_med in (None, "senaste") else jamfor_med) \
+        if jamfor_med != "" else None
     source = notebook or (config.NOTEBOOKS_DIR / PROFILE_NOTEBOOK)
     with _staged(base, loc.slug) as tmp:
         params = {"ort": loc.code, "lan": lan, "peer_min": lo, "peer_max": hi, "peer_typ": peer_typ,
                   "mote_datum": str(mote_datum or ""), "mote_plats": str(mote_plats or ""),
-                  "processledare": str(processledare or "")}
+                  "processledare": str(processledare or ""), "jamfor_med": str(earlier or ""),
+                  "baslinje": baslinje}
         if kernel is not None:
             nb = kernel.execute(source, tmp / PROFILE_NOTEBOOK, params)
         else:
@@ -393,10 +405,18 @@ def build_report(
         html_path.write_text(to_html(nb, title=f"Ortsprofil: {loc.name}", footer=footer), encoding="utf-8")
         if pdf:
             to_pdf(html_path, tmp / "ortsprofil.pdf")
-        meta = {**key_figures(loc, lan, lo, hi), "built": _now(), "params": {"lan": lan, "peer_min": lo, "peer_max": hi},
-                "pdf": pdf}
+        p = build(loc.code, lan=lan, peer_min=lo, peer_max=hi, peer_typ=peer_typ)
+        rec_params = {**{k: v for k, v in params.items() if k != "ort"}, "pdf": pdf}
+        record = records.make(p, rec_params, code_fingerprint(source))
+        meta = {**key_figures(p), "built": record["built"], "params": rec_params, "pdf": pdf}
+        previous = _read_record(target)
+        if previous and previous.get("tables") != record["tables"]:
+            meta["new_figures_since"] = previous["built"]  # the index says "nya siffror sedan …"
+        elif previous and _read_meta(target).get("new_figures_since"):
+            meta["new_figures_since"] = _read_meta(target)["new_figures_since"]
         _write_json(tmp / "meta.json", meta)
         _place(tmp, target)
+        records.save(target, record)
     if kernel is None:  # a batch writes the index once, at the end
         write_index(base)
     return ReportResult(
@@ -406,6 +426,22 @@ def build_report(
         html=target / "ortsprofil.html",
         pdf=(target / "ortsprofil.pdf") if pdf else None,
     )
+
+
+def _read_record(folder: Path) -> dict | None:
+    from . import records
+
+    try:
+        return records.load(folder / records.RECORD) if (folder / records.RECORD).exists() else None
+    except InvalidParameterError:
+        return None
+
+
+def _read_meta(folder: Path) -> dict:
+    try:
+        return json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def _now() -> str:
@@ -469,29 +505,72 @@ class BatchResult:
     skipped: list[str]
     failed: list[tuple[str, str]]
     index: Path | None = None
+    #: (locality, why it was rebuilt) — e.g. "nya siffror", or a report built with other settings replaced.
+    reasons: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.failed
 
 
-def fingerprint(params: dict, notebook: Path | None = None) -> str:
-    """Hash of everything a profile depends on: snapshot manifest, notebook, package code, params."""
+@lru_cache(maxsize=8)
+def _code_fingerprint(notebook: str, stamp: tuple) -> str:
     import hashlib
 
     from . import __version__
 
-    h = hashlib.sha256()
-    manifest = config.SNAPSHOT_DIR / "manifest.json"
-    h.update(manifest.read_bytes() if manifest.exists() else b"")
-    h.update((notebook or config.NOTEBOOKS_DIR / PROFILE_NOTEBOOK).read_bytes())
-    h.update(__version__.encode())
+    h = hashlib.sha256(__version__.encode())
+    h.update(Path(notebook).read_bytes())
     pkg = Path(__file__).resolve().parent
     for f in sorted(list(pkg.glob("*.py")) + list(pkg.glob("templates/*/*"))):
         h.update(f.name.encode())
         h.update(f.read_bytes())
-    h.update(json.dumps(params, sort_keys=True).encode())
     return h.hexdigest()
+
+
+def code_fingerprint(notebook: Path | None = None) -> str:
+    """Hash of the code a report comes from: the notebook, the package and its templates."""
+    nb = (notebook or config.NOTEBOOKS_DIR / PROFILE_NOTEBOOK).resolve()
+    pkg = Path(__file__).resolve().parent
+    stamp = tuple((f.name, f.stat().st_mtime_ns) for f in sorted(pkg.glob("*.py"))) + (nb.stat().st_mtime_ns,)
+    return _code_fingerprint(str(nb), stamp)
+
+
+def _whole(path: Path, tail: bytes) -> bool:
+    """True when ``path`` exists and ends as a finished file of its kind ends."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - 2048))
+            return tail in fh.read()
+    except OSError:
+        return False
+
+
+def up_to_date(target: Path, params: dict) -> tuple[bool, str]:
+    """(True, "") when the profile in ``target`` was built from the same code, parameters and table
+    contents, and its files are whole; else (False, why) in Swedish."""
+    from .snapshot import default
+
+    rec = _read_record(target)
+    if rec is None:
+        return False, "ny"
+    if not (_whole(target / "ortsprofil.html", b"</html>") and _whole(target / "meta.json", b"}")):
+        return False, "ofullständiga filer"
+    if params.get("pdf") and not _whole(target / "ortsprofil.pdf", b"%%EOF"):
+        return False, "ofullständiga filer"
+    def strip(d: dict) -> dict:  # the earlier record compared with is not a setting of the report
+        return {k: v for k, v in d.items() if k != "jamfor_med"}
+
+    if strip(rec.get("params") or {}) != strip(params):
+        return False, "andra inställningar"
+    if rec.get("code") != code_fingerprint():
+        return False, "ny programversion"
+    snap = default()
+    for key, sha in rec.get("tables", {}).items():
+        if not snap.has(key) or snap.info(key).sha256 != sha:
+            return False, "nya siffror"
+    return True, ""
 
 
 _WORKER_KERNEL: WarmKernel | None = None
@@ -512,7 +591,7 @@ def _worker_kernel() -> WarmKernel:
 
 
 def _build_one(code: str, lan: str, lo: int, hi: int, pdf: bool, base: str, force: bool) -> tuple[str, str, str]:
-    """Worker: build one profile unless its inputs are unchanged. Returns (status, label, message)."""
+    """Worker: build one profile unless it is up to date. Returns (status, label, message)."""
     from .errors import OrtsprofilError
 
     label = code
@@ -520,15 +599,19 @@ def _build_one(code: str, lan: str, lo: int, hi: int, pdf: bool, base: str, forc
         loc = registry().find(code)
         label = loc.label
         target = safe_folder(Path(base), loc.slug)
-        fp = fingerprint({"code": loc.code, "lan": lan, "min": lo, "max": hi, "pdf": pdf})
-        stamp = target / ".inputs.json"
-        if not force and stamp.exists() and (target / "ortsprofil.html").exists():
-            if json.loads(stamp.read_text(encoding="utf-8")).get("fingerprint") == fp:
-                return "skipped", label, ""
+        params = {"lan": lan, "peer_min": lo, "peer_max": hi, "peer_typ": "samma", "mote_datum": "",
+                  "mote_plats": "", "processledare": "", "baslinje": 0, "pdf": pdf}
+        fresh, why = up_to_date(target, params)
+        if fresh and not force:
+            return "skipped", label, ""
+        earlier = _read_record(target)
         build_report(loc.code, lan=lan, peer_min=lo, peer_max=hi, pdf=pdf, reports_dir=Path(base),
                      kernel=_worker_kernel())
-        _write_json(stamp, {"fingerprint": fp, "built": _now()})
-        return "built", label, ""
+        if why == "andra inställningar" and earlier:
+            old = {k: v for k, v in earlier.get("params", {}).items() if params.get(k) != v}
+            return "built", label, "ersatte en rapport byggd med andra inställningar (" + ", ".join(
+                f"{k}={v!r}" for k, v in sorted(old.items())) + ")"
+        return "built", label, why
     except OrtsprofilError as exc:
         return "failed", label, str(exc)
     except Exception as exc:  # noqa: BLE001 - one locality's crash must not stop the batch; it is reported
@@ -594,6 +677,8 @@ def build_all(lan: str = "12", peer_min: int | str = config.PEER_MIN, peer_max: 
         for status, label, message in outcomes:
             if status == "built":
                 result.built.append(label)
+                if message:
+                    result.reasons.append((label, message))
             elif status == "skipped":
                 result.skipped.append(label)
             else:
@@ -643,7 +728,9 @@ def write_index(base: Path | None = None) -> Path:
             + td(m.get("avstand_10k"), T.fmt_value(m.get("avstand_10k"), "km"))
             + (td(m.get("andel_65plus"), T.fmt_value(m.get("andel_65plus"), "procent")) if show_age else "")
             + td(rank[0] if rank else None, f"{rank[0]} av {rank[1]}" if rank else "–")
-            + td(m.get("built", ""), (m.get("built") or "")[:10], False)
+            + td(m.get("built", ""), (m.get("built") or "")[:10]
+                 + (f" · nya siffror sedan {T.fmt_date(m['new_figures_since'][:10])}" if m.get("new_figures_since") else ""),
+                 False)
             + f'<td class="txt">{links}</td></tr>'
         )
     comparison = ""

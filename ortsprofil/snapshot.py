@@ -211,9 +211,20 @@ class _Store:
     def __init__(self, path: Path):
         self.path = path
         self._manifest: dict[str, Any] | None = None
+        self._stamp: tuple[int, int] | None = None
+
+    def _file_stamp(self) -> tuple[int, int] | None:
+        try:
+            st = (self.path / MANIFEST).stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
 
     @property
     def manifest(self) -> dict[str, Any]:
+        stamp = self._file_stamp()
+        if stamp != self._stamp:  # another process (a refresh, a test) committed: read it again
+            self._manifest, self._stamp = None, stamp
         if self._manifest is None:
             mpath = self.path / MANIFEST
             if not mpath.exists():
@@ -241,7 +252,7 @@ class _Store:
             fresh.setdefault("tables", {})[key] = info.to_dict()
         fresh["written_at"] = now_iso()
         atomic_write_bytes(mpath, (json.dumps(fresh, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode())
-        self._manifest = fresh
+        self._manifest, self._stamp = fresh, self._file_stamp()
 
     def repair(self, *, drop_broken: bool = True) -> list[str]:
         """Remove leftovers of killed writes (temporary and unreferenced files); drop broken entries."""
@@ -294,6 +305,7 @@ class Snapshot:
         self._bundled = _Store(self.path)
         self._fetched = _Store(self.path / self.FETCHED)
         self._frames: dict[str, pd.DataFrame] = {}
+        self._frame_sha: dict[str, str] = {}
 
     # -- manifest -------------------------------------------------------------------------
     @property
@@ -335,6 +347,8 @@ class Snapshot:
             When the table is not in the manifest, its file is missing or does not match the
             manifest's checksum (with the command that repairs it), or its shape is wrong.
         """
+        if key in self._frames and self._frame_sha.get(key) != self.info(key).sha256:
+            del self._frames[key]  # the table was replaced since it was read
         if key not in self._frames:
             info = self.info(key)
             store = self._store(key)
@@ -356,8 +370,14 @@ class Snapshot:
             frame = _coerce_registry(key, frame) if info.kind == "registry" else coerce_tidy(frame)
             if len(frame) != info.rows:
                 raise SnapshotError(f"{fpath} har {len(frame)} rader men manifestet säger {info.rows}.")
+            self._frame_sha[key] = info.sha256
             self._frames[key] = frame
         return self._frames[key].copy()
+
+    def signature(self, keys: tuple[str, ...] | None = None) -> tuple:
+        """The content hashes of ``keys`` (default all tables): equal signatures, equal data."""
+        tables = self.manifest["tables"]
+        return tuple((k, tables[k]["sha256"]) for k in sorted(keys if keys is not None else tables) if k in tables)
 
     # -- writing --------------------------------------------------------------------------
     @contextmanager

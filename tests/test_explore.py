@@ -15,7 +15,7 @@ def test_frame_for_glimakra_vs_nasum_and_broby():
     assert f["Folkmängd"].tolist() == [1550, 1314, 3561]
     assert f.attrs["ort"] == "Glimåkra" and f.attrs["slug"] == "glimakra"
     shares = explore.frame("Glimåkra", ["Näsum"], "befolkning", "andel")
-    assert shares.loc[0, "Andel av kommunens invånare"] == pytest.approx(100 * 1550 / 15017)
+    assert shares.loc[0, "Andel av kommunens invånare som bor i tätorten"] == pytest.approx(100 * 1550 / 15017)
 
 
 def test_table_is_swedish():
