@@ -346,26 +346,53 @@ def income_trend(p, ax: Axes | None = None) -> Axes:
 
 
 def screening_histogram(s, column: str = "population", ax: Axes | None = None) -> Axes:
-    """Distribution of one key figure over all candidates, with the pilot localities marked."""
+    """Distribution of one key figure over the län's tätorter, candidates stacked on the others,
+    with the pilot localities marked. Bins are whole numbers (1 km, 1 tätort, or a round number of
+    inhabitants) over a range that shows the band of interest, not the largest city."""
     ax = _ax(ax, figsize=(8, 3))
     labels = {"population": "Folkmängd 2020", "avstand_stad": "Avstånd till närmaste stad (km)",
               "avstand_10k": "Avstånd till tätort med minst 10 000 invånare (km)",
+              "service_km": "Avstånd till närmaste apotek (km)",
               "density": "Invånare per km²", "tatorter_10km": "Andra tätorter inom 10 km"}
+    if column == "service_km" and "service_proxy" in s.frame and s.frame["service_proxy"].any():
+        labels["service_km"] = "Avstånd till tätort med minst 3 000 invånare (km, ersättningsmått)"
     f = s.frame
-    cands = f.loc[f["kandidat"], column].dropna()
-    others = f.loc[~f["kandidat"], column].dropna()
-    bins = np.histogram_bin_edges(pd.concat([cands, others]), bins=25)
-    ax.hist(others, bins=bins, color="#cccccc", label=f"Övriga ({len(others)})", gid="others")
-    ax.hist(cands, bins=bins, color=PALETTE["kommun"], label=f"Kandidater ({len(cands)})", gid="candidates")
-    for r in f[f["pilot"]].itertuples():
+    values = f[column].dropna()
+    if column == "population":
+        hi = float(2 * s.rules.max_inv)
+        step = max(100, int(round(hi / 40, -2)))
+    elif column == "tatorter_10km":
+        hi, step = float(values.max()) + 1, 1
+    else:  # km
+        hi = float(min(values.max(), 60.0)) + 1
+        step = 1 if hi <= 40 else 2
+    edges = np.arange(0, np.ceil(hi / step) * step + step, step, dtype=float)
+    if column == "tatorter_10km":
+        edges = edges - 0.5
+    shown = f[f[column] <= edges[-1]]
+    cands = shown.loc[shown["kandidat"], column].dropna()
+    others = shown.loc[~shown["kandidat"], column].dropna()
+    ax.hist([others, cands], bins=edges, stacked=True, color=["#cccccc", PALETTE["kommun"]],
+            edgecolor="white", linewidth=0.4, label=[f"Övriga ({len(others)})", f"Kandidater ({len(cands)})"])
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
+    ax.set_xlim(edges[0], edges[-1])
+    for i, r in enumerate(f[f["pilot"]].sort_values(column).itertuples()):
         v = getattr(r, column)
-        ax.axvline(v, color=PALETTE["ort"], lw=2, gid="pilot")
-        ax.annotate(r.tatort_name, (v, ax.get_ylim()[1] * 0.92), xytext=(3, 0), textcoords="offset points",
-                    color=PALETTE["ort"], fontsize=9, fontweight="bold")
+        if T.is_missing(v) or v > edges[-1]:
+            continue
+        ax.axvline(v, color=PALETTE["ort"], lw=2, ls="--", gid="pilot")
+        ax.annotate(r.tatort_name, (v, 0.92 - 0.12 * i), xycoords=("data", "axes fraction"), xytext=(3, 0),
+                    textcoords="offset points", color=PALETTE["ort"], fontsize=9, fontweight="bold")
     ax.set_xlabel(labels.get(column, column))
     ax.set_ylabel("Antal tätorter")
     thousands(ax.xaxis)
-    ax.legend(fontsize=8, frameon=False)
-    _title(ax, f"{labels.get(column, column)}: var pilotorterna ligger")
-    source_line(ax, "SCB MI0810 tätorter 2020; avstånd fågelvägen")
+    outside = int((f[column] > edges[-1]).sum())
+    ax.legend(fontsize=8, frameon=False, loc="upper right")
+    title = f"{labels.get(column, column)}: var pilotorterna ligger"
+    _title(ax, title)
+    note = f"; {outside} tätorter med högre värden visas inte" if outside else ""
+    source = "SCB, tätorter 2020; avstånd fågelvägen" if column != "service_km" else \
+        "Tillväxtanalys, Pipos (apotek 2025); avstånd fågelvägen"
+    source_line(ax, source + note)
     return ax

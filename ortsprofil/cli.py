@@ -75,10 +75,14 @@ def _explain(exc: OrtsprofilError) -> str:
 
 
 def cmd_rapport(args: argparse.Namespace) -> int:
-    from .localities import registry
+    from .localities import registry, validate_lan
+    from .records import validate_baseline
     from .report import build_report
 
     loc = registry().find(args.ort)  # fail fast, before papermill starts a kernel
+    if args.lan:
+        validate_lan(args.lan)
+    validate_baseline(args.baslinje)
     _say(f"Bygger ortsprofil för {loc.name} ({loc.kommun_name} kommun, kod {loc.code}) …")
     result = build_report(args.ort, lan=args.lan, peer_min=args.min, peer_max=args.max, pdf=args.pdf,
                           mote_datum=args.mote_datum, mote_plats=args.mote_plats, processledare=args.processledare,
@@ -92,8 +96,10 @@ def cmd_rapport(args: argparse.Namespace) -> int:
 
 
 def cmd_jamfor(args: argparse.Namespace) -> int:
+    from .localities import validate_lan
     from .report import build_comparison
 
+    validate_lan(args.lan)
     _say(f"Jämför tätorterna i län {args.lan} ({args.min}–{args.max} invånare) …")
     r = build_comparison(args.lan, args.min, args.max, args.stad_inv, args.stad_km, args.service_km,
                          args.kommuner or "")
@@ -109,16 +115,24 @@ def cmd_alla(args: argparse.Namespace) -> int:
 
     from .report import build_all, select
 
-    codes = select(args.lan, args.min, args.max)
-    workers = args.j or os.cpu_count() or 1
-    _say(f"Bygger {len(codes)} ortsprofiler i län {args.lan} ({args.min}–{args.max} invånare) "
-         f"med {workers} processer …")
+    # Everything is checked before any work starts (unknown län, ort or kommun → exit 2).
+    codes = select(args.lan, args.min, args.max, orter=args.orter, kommuner=args.kommuner)
+    if not codes:
+        _say("Inga orter matchar urvalet; inget byggt.")
+        return EXIT_USAGE
+    workers = min(args.j or os.cpu_count() or 1, len(codes))
+    where = "hela Sverige" if str(args.lan).strip().lower() == "alla" else f"län {args.lan}"
+    how = f"orterna {args.orter}" if args.orter else f"{args.min}–{args.max} invånare"
+    if args.kommuner:
+        how += f" i {args.kommuner}"
+    _say(f"Bygger {len(codes)} ortsprofiler i {where} ({how}) med {workers} processer; "
+         "varje profil jämförs med sitt eget län och liknande orter 400–4 000 …")
 
     def bar(it, total):
         return tqdm(it, total=total, desc="Orter", unit="ort", file=sys.stderr, disable=not sys.stderr.isatty())
 
     res = build_all(args.lan, args.min, args.max, workers=workers, force=args.tvinga, pdf=args.pdf,
-                    progress=bar)
+                    codes=codes, progress=bar)
     _say(f"Byggda: {len(res.built)}, oförändrade (hoppades över): {len(res.skipped)}, misslyckade: {len(res.failed)}.")
     for label, message in res.reasons:
         _say(f"  byggd: {label}: {message}")
@@ -245,6 +259,29 @@ def _nonneg_int(text: str) -> int:
     return value
 
 
+def _km(text: str) -> float:
+    """A distance in km: a finite number 0–500 (nan, inf and "fem" are refused by argparse, exit 2)."""
+    import math
+
+    try:
+        value = float(str(text).replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} är inget tal") from None
+    if not math.isfinite(value) or not 0 <= value <= 500:
+        raise argparse.ArgumentTypeError(f"{text!r}: ange ett avstånd mellan 0 och 500 km")
+    return value
+
+
+MAX_WORKERS = 64
+
+
+def _workers(text: str) -> int:
+    value = _nonneg_int(text)
+    if value > MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"högst {MAX_WORKERS} processer (datorn har {__import__('os').cpu_count()} kärnor)")
+    return value
+
+
 def _band_args(p: argparse.ArgumentParser) -> None:
     """--lan, --min, --max: the län and population band (Region Skåne's 400–4 000)."""
     p.add_argument("--lan", default="12", help="länskod (standard 12 = Skåne)")
@@ -284,16 +321,20 @@ def build_parser() -> argparse.ArgumentParser:
     _band_args(p)
     p.add_argument("--stad-inv", dest="stad_inv", type=_nonneg_int, default=10_000,
                    help="en stad har minst så många invånare (10000)")
-    p.add_argument("--stad-km", dest="stad_km", type=float, default=5.0,
-                   help="landsbygd: minst så många km till en stad (5)")
-    p.add_argument("--service-km", dest="service_km", type=float, default=15.0,
-                   help="avstånd till service: minst så många km till en stad (15)")
+    p.add_argument("--stad-km", dest="stad_km", type=_km, default=10.0,
+                   help="landsbygd: minst så många km fågelvägen till en stad (10)")
+    p.add_argument("--service-km", dest="service_km", type=_km, default=5.0,
+                   help="långt till apotek: minst så många km till närmaste apotek (5)")
     p.add_argument("--kommuner", default="", help='bara dessa kommuner, t.ex. "Bromölla,Östra Göinge"')
     p.set_defaults(func=cmd_jamfor)
 
     p = sub.add_parser("alla", help="bygg ortsprofiler för alla orter i ett storleksintervall, med indexsida")
     _band_args(p)
-    p.add_argument("-j", type=_nonneg_int, default=0, metavar="PROCESSER", help="antal processer (standard: antal kärnor)")
+    p.add_argument("--orter", default="", metavar="NAMN,…",
+                   help='bara dessa orter (namn eller koder, kommaseparerade), t.ex. "Näsum,Glimåkra"')
+    p.add_argument("--kommuner", default="", metavar="KOMMUN,…", help='bara orterna i dessa kommuner, t.ex. "Bromölla"')
+    p.add_argument("-j", type=_workers, default=0, metavar="PROCESSER",
+                   help=f"antal processer (standard: antal kärnor, högst {MAX_WORKERS})")
     p.add_argument("--tvinga", "--force", dest="tvinga", action="store_true", help="bygg om även oförändrade profiler")
     p.add_argument("--pdf", action="store_true", help="skriv också PDF för varje ort")
     p.set_defaults(func=cmd_alla)
@@ -333,6 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    _stop_on_sigterm()
     try:
         return int(args.func(args) or 0)
     except (LocalityError, InvalidParameterError) as exc:
@@ -344,6 +386,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("Avbrutet.")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`ortsprofil orter | head`): stop quietly, without a traceback.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _say("Utskriften avbröts: mottagaren stängde röret.")
+        return EXIT_FAIL
+    except OSError as exc:
+        _say(f"fel: {_os_error(exc)}")
+        return EXIT_FAIL
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (what `timeout`, CI and `kill` send) stops a command like Ctrl-C: workers and kernels
+    are shut down and temporary folders removed on the way out."""
+    import signal
+    import threading
+
+    def stop(_sig, _frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
+
+
+def _os_error(exc: OSError) -> str:
+    """An operating-system error in Swedish, naming the file."""
+    import errno
+
+    what = {
+        errno.ENOSPC: "disken är full",
+        errno.EDQUOT: "diskkvoten är slut",
+        errno.EACCES: "behörighet saknas",
+        errno.EPERM: "behörighet saknas",
+        errno.EROFS: "filsystemet är skrivskyddat",
+        errno.ENOTDIR: "en del av sökvägen är en fil, inte en mapp",
+        errno.EEXIST: "det finns redan en fil med det namnet där en mapp behövs",
+        errno.EISDIR: "det är en mapp, inte en fil",
+        errno.ENOENT: "filen eller mappen finns inte",
+    }.get(exc.errno, exc.strerror or type(exc).__name__)
+    where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+    return f"{what}{where}. Inget halvfärdigt har sparats."
 
 
 if __name__ == "__main__":  # pragma: no cover

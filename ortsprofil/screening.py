@@ -2,25 +2,34 @@
 
 Region Skåne chose Näsum and Glimåkra by hand: 400–4 000 inhabitants, rural (not a district of a
 city), partly by access to services — and by local interest, which is in no statistics. The
-screening makes the statistical part transparent and adjustable:
+screening makes the statistical part transparent and adjustable, with three *independent* criteria
+(each from its own data, so that no criterion implies another):
 
 * **storlek** — ``min_inv ≤ folkmängd ≤ max_inv`` (both ends included);
-* **landsbygd** — not part of a city: at least ``stad_km`` km (fågelvägen) from the nearest
-  tätort with at least ``stad_inv`` inhabitants (a suburb lies next to its city);
-* **service** — at least ``service_km`` km to the nearest tätort with at least ``stad_inv``
-  inhabitants, i.e. the larger town's services are some way off.
+* **landsbygd** — not a district of a city: at least ``stad_km`` km (fågelvägen, between SCB's
+  tätort points) to the nearest *other* tätort with at least ``stad_inv`` inhabitants;
+* **service** — the place lacks its own pharmacy: at least ``service_km`` km to the nearest
+  pharmacy (Tillväxtanalys, Pipos, where the data covers the län: Skåne). Elsewhere a *proxy*,
+  named as such: the distance to the nearest other tätort with at least ``SERVICE_PROXY_INV``
+  inhabitants (a place large enough to have a pharmacy).
 
 A criterion that cannot be judged (missing figure) is missing — neither met nor failed — and a
 tätort with a missing criterion is not a candidate.
+
+The population change is one measure for every row: 2015–2020 (the latest five years SCB's tätort
+statistics cover), the tätort's own where the snapshot has both years, otherwise its kommun's,
+labelled as the kommun's.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
+from . import config
 from . import text as T
 from .errors import InvalidParameterError
 from .localities import Registry, fold, registry
@@ -30,61 +39,84 @@ PILOTS = ("1272TB105", "1256TB102")  # Näsum, Glimåkra
 CRITERIA = {
     "storlek": "Storlek",
     "landsbygd": "Landsbygd (inte del av stad)",
-    "service": "Avstånd till service",
+    "service": "Långt till apotek",
 }
+#: Where no pharmacy data covers the län: a tätort this large usually has a pharmacy.
+SERVICE_PROXY_INV = 3_000
+#: The one period of the change column.
+CHANGE_YEARS = (2015, 2020)
+#: Upper bounds that keep a mistyped threshold from passing as a rule.
+MAX_KM = 500.0
 
 
 @dataclass(frozen=True)
 class Rules:
-    """The screening thresholds (all adjustable)."""
+    """The screening thresholds (all adjustable, each checked)."""
 
     lan: str = "12"
-    min_inv: int = 400
-    max_inv: int = 4000
-    stad_inv: int = 10_000
-    stad_km: float = 5.0
-    service_km: float = 15.0
+    min_inv: int = config.PEER_MIN
+    max_inv: int = config.PEER_MAX
+    stad_inv: int = config.TOWN_MIN
+    stad_km: float = config.RURAL_KM
+    service_km: float = 5.0
     kommuner: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.min_inv > self.max_inv:
             raise InvalidParameterError(f"Minsta invånarantal ({self.min_inv}) är större än största ({self.max_inv}).")
-        if min(self.min_inv, self.max_inv, self.stad_inv) < 0 or min(self.stad_km, self.service_km) < 0:
-            raise InvalidParameterError("Gränserna kan inte vara negativa.")
+        if min(self.min_inv, self.max_inv, self.stad_inv) < 0:
+            raise InvalidParameterError("Invånargränserna kan inte vara negativa.")
+        for name, v in (("--stad-km", self.stad_km), ("--service-km", self.service_km)):
+            if not math.isfinite(v) or not 0 <= v <= MAX_KM:
+                raise InvalidParameterError(f"{name} måste vara ett tal mellan 0 och {MAX_KM:g} km, inte {v!r}.")
 
-    def describe(self) -> list[str]:
+    def describe(self, proxy: bool = False) -> list[str]:
         """The rules in plain Swedish, one sentence each."""
+        if proxy:
+            service = (f"**{CRITERIA['service']}:** uppgift om apotek finns inte för länet, så ett "
+                       f"*ersättningsmått* används: minst {T.fmt_number(self.service_km, 1)} km fågelvägen till "
+                       f"närmaste annan tätort med minst {T.fmt_number(SERVICE_PROXY_INV)} invånare, där det "
+                       "brukar finnas apotek och annan service.")
+        else:
+            service = (f"**{CRITERIA['service']}:** minst {T.fmt_number(self.service_km, 1)} km fågelvägen till "
+                       "närmaste apotek (Tillväxtanalys, Pipos). Orten har alltså inget eget apotek; ett "
+                       "apoteksombud i butik visas i tabellen men räknas inte som apotek.")
         return [
             f"**{CRITERIA['storlek']}:** tätorten har mellan {T.fmt_number(self.min_inv)} och "
             f"{T.fmt_number(self.max_inv)} invånare (båda gränserna räknas in).",
             f"**{CRITERIA['landsbygd']}:** minst {T.fmt_number(self.stad_km, 1)} km fågelvägen till närmaste "
-            f"tätort med minst {T.fmt_number(self.stad_inv)} invånare. En förort ligger tätt intill sin stad "
-            "och faller bort; en egen by en bit bort är kvar.",
-            f"**{CRITERIA['service']}:** minst {T.fmt_number(self.service_km, 1)} km fågelvägen till närmaste "
-            f"tätort med minst {T.fmt_number(self.stad_inv)} invånare, där det mesta av servicen finns.",
+            f"annan tätort med minst {T.fmt_number(self.stad_inv)} invånare. En förort ligger tätt intill sin "
+            "stad och faller bort; en egen by en bit bort är kvar.",
+            service,
+            "Kriterierna bygger på olika uppgifter och prövas var för sig; gränserna kan ändras var för sig.",
             "Saknas en uppgift går kriteriet inte att bedöma; tätorten räknas då inte som kandidat.",
             "Intresse från kommun, näringsliv och civilsamhälle — det viktigaste urvalsskälet — finns inte i "
             "statistiken och måste bedömas lokalt.",
         ]
 
 
-def parse_kommuner(text: str | None, reg: Registry) -> tuple[str, ...]:
-    """"1272, Östra Göinge" → ("1256", "1272"): kommun codes from codes or names."""
+def parse_kommuner(text: str | None, reg: Registry, lan: str | None = None) -> tuple[str, ...]:
+    """"1272, Östra Göinge" → ("1256", "1272"): kommun codes from codes or names (in ``lan``, if given)."""
     if not text or not str(text).strip():
         return ()
     f = reg.frame
     names = dict(zip(f["kommun_name"].map(fold), f["kommun_code"]))
+    codes = set(f["kommun_code"])
     out = []
     for part in str(text).split(","):
         p = part.strip()
         if not p:
             continue
-        if p.isdigit() and p.zfill(4) in set(f["kommun_code"]):
+        if p.isdigit() and p.zfill(4) in codes:
             out.append(p.zfill(4))
         elif fold(p) in names:
             out.append(names[fold(p)])
         else:
             raise InvalidParameterError(f"Okänd kommun {p!r}.")
+        if lan and not out[-1].startswith(lan):
+            name = f.loc[f["kommun_code"] == out[-1], "kommun_name"].iloc[0]
+            raise InvalidParameterError(f"{name} kommun ligger inte i län {lan}. Välj kommuner i länet eller ett "
+                                        "annat län med --lan.")
     return tuple(sorted(set(out)))
 
 
@@ -95,10 +127,11 @@ def screen(rules: Rules | None = None, reg: Registry | None = None) -> pd.DataFr
     -------
     DataFrame
         tatort_code, tatort_name, kommun_code, kommun_name, population, land_area_ha, density,
-        forandring (population change % between the two latest tätort years, where fetched),
-        avstand_10k, avstand_50k, avstand_stad, tatorter_10km, and per criterion a nullable boolean
-        (True = met, False = not met, <NA> = cannot be judged), ``antal_uppfyllda``, ``kandidat``,
-        ``pilot``. Candidates first, then by criteria met and population.
+        forandring, forandring_avser ("tätorten"/"kommunen"), forandring_period, avstand_stad,
+        avstand_50k, tatorter_10km, service_km, apotek_namn, ombud_km, service_proxy (True where the
+        service distance is the proxy), and per criterion a nullable boolean (True = met, False =
+        not met, <NA> = cannot be judged), ``antal_uppfyllda``, ``kandidat``, ``pilot``.
+        Candidates first, then by criteria met and population.
     """
     from . import indicators as ind
     from .profile import _compute, data_for
@@ -110,10 +143,10 @@ def screen(rules: Rules | None = None, reg: Registry | None = None) -> pd.DataFr
     lan_mask = (f["lan_code"] == rules.lan).to_numpy()
     if not lan_mask.any():
         raise InvalidParameterError(f"Inga tätorter i län {rules.lan!r}.")
+
     def cached(key: str) -> np.ndarray:  # the profile's own indicator series, computed once per Data
         return _compute(ind.get(key), data).reindex(f["tatort_code"]).to_numpy(dtype=float)
 
-    to_city = ind.distance_to_size(rules.stad_inv)(data)
     out = pd.DataFrame({
         "tatort_code": f["tatort_code"],
         "tatort_name": f["tatort_name"],
@@ -122,28 +155,46 @@ def screen(rules: Rules | None = None, reg: Registry | None = None) -> pd.DataFr
         "population": f["population"].astype(float),
         "land_area_ha": f["land_area_ha"].astype(float),
         "density": f["density"].astype(float),
-        "avstand_10k": cached("avstand_10k"),
+        "avstand_stad": ind.distance_to_size(rules.stad_inv)(data).to_numpy(),
         "avstand_50k": cached("avstand_50k"),
-        "avstand_stad": to_city.to_numpy(),
         "tatorter_10km": cached("tatorter_10km"),
+        "proxy_km": ind.distance_to_size(SERVICE_PROXY_INV)(data).to_numpy(),
     })[lan_mask].reset_index(drop=True)
-    out["forandring"], out["forandring_period"] = _tatort_change(reg, out["tatort_code"])
     if rules.kommuner:
         out = out[out["kommun_code"].isin(rules.kommuner)].reset_index(drop=True)
+    service = reg.snapshot.read("tatort_service").set_index("tatort_code") if reg.snapshot.has("tatort_service") \
+        else pd.DataFrame(columns=["apotek_km", "apotek_namn", "ombud_km"])
+    covered = out["tatort_code"].isin(service.index).any()
+    if covered:
+        out["service_km"] = out["tatort_code"].map(service["apotek_km"]).astype(float)
+        out["apotek_namn"] = out["tatort_code"].map(service["apotek_namn"]).fillna("")
+        out["ombud_km"] = out["tatort_code"].map(service["ombud_km"]).astype(float)
+        out["service_proxy"] = False
+    else:
+        out["service_km"] = out["proxy_km"]
+        out["apotek_namn"] = ""
+        out["ombud_km"] = np.nan
+        out["service_proxy"] = True
+    out = out.drop(columns=["proxy_km"])
+    out["forandring"], out["forandring_avser"] = change_2015_2020(reg, out)
+    out["forandring_period"] = "–".join(map(str, CHANGE_YEARS))
     return apply_rules(out, rules)
 
 
 def apply_rules(frame: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """Add the criterion columns to a frame with population and avstand_stad (pure; unit tested)."""
+    """Add the criterion columns to a frame with population, avstand_stad and service_km (pure).
+
+    Each criterion reads its own column only, so the criteria are independent.
+    """
     out = frame.copy()
 
     def crit(ok: pd.Series, known: pd.Series) -> pd.Series:
         return pd.Series(np.where(known, ok, pd.NA), index=out.index, dtype="boolean")
 
-    pop, dist = out["population"], out["avstand_stad"]
+    pop, dist, service = out["population"], out["avstand_stad"], out["service_km"]
     out["storlek"] = crit(pop.between(rules.min_inv, rules.max_inv), pop.notna())
-    out["landsbygd"] = crit(dist >= rules.stad_km, dist.notna() & pop.notna())
-    out["service"] = crit(dist >= rules.service_km, dist.notna() & pop.notna())
+    out["landsbygd"] = crit(dist >= rules.stad_km, dist.notna())
+    out["service"] = crit(service >= rules.service_km, service.notna())
     crits = out[list(CRITERIA)]
     out["antal_uppfyllda"] = crits.fillna(False).astype(int).sum(axis=1)
     out["kandidat"] = crits.fillna(False).all(axis=1) & crits.notna().all(axis=1)
@@ -154,84 +205,185 @@ def apply_rules(frame: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     return out
 
 
-def _tatort_change(reg: Registry, codes: pd.Series) -> np.ndarray:
-    """Population change (%) between the two latest years the snapshot has for each tätort."""
+def removed_by(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Per criterion: how many places fail it ("fails"), how many fail only it ("only"), and how many
+    cannot be judged ("unknown")."""
+    crits = frame[list(CRITERIA)]
+    met = crits.fillna(False).astype(bool)
+    out = {}
+    for c in CRITERIA:
+        others = met.drop(columns=c).all(axis=1) & crits.drop(columns=c).notna().all(axis=1)
+        fails = crits[c].notna() & ~met[c]
+        out[c] = {"fails": int(fails.sum()), "only": int((fails & others).sum()), "unknown": int(crits[c].isna().sum())}
+    return out
+
+
+def change_2015_2020(reg: Registry, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Population change (%) 2015–2020: the tätort's where the snapshot has both years, else its kommun's."""
+    y0, y1 = CHANGE_YEARS
     snap = reg.snapshot
-    f = snap.read("tatort_folkmangd")
-    f = f[(f["variable"] == "folkmangd") & (f["alder"] == "") & (f["kon"] == "") & f["value"].notna()]
-    if snap.has("tatort_historik"):
-        h = snap.read("tatort_historik")
-        f = pd.concat([f, h[(h["variable"] == "folkmangd") & h["value"].notna()]]).drop_duplicates(
-            ["region_code", "year"], keep="first")
-    f = f[f["region_code"].isin(set(codes))].sort_values("year")
-    last2 = f.groupby("region_code").tail(2)
-    wide = last2.groupby("region_code").agg(first=("value", "first"), last=("value", "last"),
-                                             y0=("year", "first"), y1=("year", "last"), n=("value", "count"))
-    wide = wide[wide["n"] == 2]
-    change = 100.0 * (wide["last"] / wide["first"] - 1)
-    period = wide["y0"].astype(str) + "–" + wide["y1"].astype(str)
-    return codes.map(change).to_numpy(dtype=float), codes.map(period).fillna("").to_numpy(dtype=object)
+    parts = []
+    for key in ("tatort_folkmangd", "tatort_historik"):
+        if snap.has(key):
+            t = snap.read(key)
+            parts.append(t[(t["variable"] == "folkmangd") & (t["alder"] == "") & (t["kon"] == "") & t["value"].notna()])
+    t = pd.concat(parts).drop_duplicates(["region_code", "year"], keep="first")
+    t = t[t["year"].isin(CHANGE_YEARS)].pivot_table(index="region_code", columns="year", values="value")
+    k = snap.read("kommun_folkmangd")
+    k = k[(k["variable"] == "folkmangd") & k["year"].isin(CHANGE_YEARS)].pivot_table(
+        index="region_code", columns="year", values="value")
+
+    def pct(wide: pd.DataFrame) -> pd.Series:
+        if y0 not in wide or y1 not in wide:
+            return pd.Series(dtype=float)
+        return (100.0 * (wide[y1] / wide[y0] - 1)).dropna()
+
+    own, kommun = pct(t), pct(k)
+    values = frame["tatort_code"].map(own)
+    avser = np.where(values.notna(), "tätorten", "")
+    fallback = frame["kommun_code"].map(kommun)
+    use_k = values.isna() & fallback.notna()
+    values = values.where(~use_k, fallback)
+    avser = np.where(use_k, "kommunen", avser)
+    return values.to_numpy(dtype=float), avser.astype(object)
+
+
+#: Reader-facing column headers (HTML table, Excel, Swedish CSV), in display order.
+HEADERS = {
+    "kandidat": "Kandidat",
+    "tatort_name": "Tätort",
+    "kommun_name": "Kommun",
+    "storlek": CRITERIA["storlek"],
+    "landsbygd": CRITERIA["landsbygd"],
+    "service": CRITERIA["service"],
+    "antal_uppfyllda": "Uppfyllda kriterier",
+    "population": "Folkmängd 2020",
+    "forandring": "Förändring 2015–2020 (%)",
+    "forandring_avser": "Förändringen avser",
+    "avstand_stad": "Till stad (km)",
+    "service_km": "Till apotek (km)",
+    "ombud_km": "Till apoteksombud (km)",
+    "density": "Inv./km²",
+    "avstand_50k": "Till ≥ 50 000 inv. (km)",
+    "tatorter_10km": "Tätorter inom 10 km",
+    "tatort_code": "Tätortskod",
+}
 
 
 def display_table(s: pd.DataFrame) -> pd.DataFrame:
     """The screening as reader-facing Swedish strings (same rows and order as ``s``)."""
     def yes_no(v) -> str:
-        return "uppgift saknas" if pd.isna(v) else ("ja" if v else "nej")
+        return T.MISSING if pd.isna(v) else ("ja" if v else "nej")
 
-    return pd.DataFrame({
-        "Tätort": [("★ " if p else "") + n for n, p in zip(s["tatort_name"], s["pilot"])],
-        "Kommun": s["kommun_name"],
-        "Folkmängd 2020": [T.fmt_number(v) for v in s["population"]],
-        "Förändring": [f"{T.fmt_signed_percent(v)} ({p})" if not T.is_missing(v) else "–"
-                       for v, p in zip(s["forandring"], s["forandring_period"])],
-        "Inv./km²": [T.fmt_number(v) for v in s["density"]],
-        "Till ≥ 10 000 (km)": [T.fmt_number(v, 1) for v in s["avstand_10k"]],
-        "Till ≥ 50 000 (km)": [T.fmt_number(v, 1) for v in s["avstand_50k"]],
-        "Tätorter inom 10 km": [T.fmt_number(v) for v in s["tatorter_10km"]],
+    def km(v) -> str:
+        return T.fmt_number(v, 1)
+
+    proxy = bool(s["service_proxy"].any()) if "service_proxy" in s else False
+    out = pd.DataFrame({
+        HEADERS["kandidat"]: ["ja" if v else "nej" for v in s["kandidat"]],
+        HEADERS["tatort_name"]: [("★ " if p else "") + n for n, p in zip(s["tatort_name"], s["pilot"])],
+        HEADERS["kommun_name"]: s["kommun_name"],
         **{CRITERIA[c]: [yes_no(v) for v in s[c]] for c in CRITERIA},
-        "Uppfyllda": s["antal_uppfyllda"].astype(str) + f" av {len(CRITERIA)}",
-        "Kandidat": ["ja" if v else "nej" for v in s["kandidat"]],
+        HEADERS["antal_uppfyllda"]: s["antal_uppfyllda"].astype(str) + f" av {len(CRITERIA)}",
+        HEADERS["population"]: [T.fmt_number(v) for v in s["population"]],
+        HEADERS["forandring"]: [T.fmt_signed_percent(v) if not T.is_missing(v) else T.MISSING for v in s["forandring"]],
+        HEADERS["forandring_avser"]: [a or "–" for a in s["forandring_avser"]],
+        HEADERS["avstand_stad"]: [km(v) for v in s["avstand_stad"]],
+        ("Till tätort ≥ 3 000 inv. (km, ersättning)" if proxy else HEADERS["service_km"]): [km(v) for v in s["service_km"]],
+        HEADERS["density"]: [T.fmt_number(v) for v in s["density"]],
+        HEADERS["tatorter_10km"]: [T.fmt_number(v) for v in s["tatorter_10km"]],
     })
+    if not proxy and "ombud_km" in s:
+        out.insert(out.columns.get_loc(HEADERS["service_km"]) + 1, HEADERS["ombud_km"], [km(v) for v in s["ombud_km"]])
+    return out
 
 
 def export(s: pd.DataFrame, folder, sources: list[dict[str, str]]) -> dict[str, object]:
-    """Write the screening to ``jamforelse.xlsx`` (sheets Urval, Källor, Parametrar) and ``.csv``.
-
-    Written atomically (temporary name, then rename). Returns the paths.
+    """Write the screening: ``jamforelse.xlsx`` (sheets Urval, Källor, Parametrar: Swedish headers,
+    number formats, frozen header, autofilter, column widths), ``jamforelse.csv`` for Swedish Excel
+    (semicolons, decimal comma, UTF-8 with BOM) and ``jamforelse_data.csv`` for programs (commas,
+    decimal points, plain UTF-8, code-like column names). Each file written atomically, mode 0644
+    (readable by colleagues). Returns the paths.
     """
-    import os
-    import tempfile
+    import io
     from pathlib import Path
+
+    from .snapshot import atomic_write_bytes
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    table = s.drop(columns=["kommun_code"]).rename(columns={
-        "tatort_code": "tätortskod", "tatort_name": "tätort", "kommun_name": "kommun", "population": "folkmängd_2020",
-        "land_area_ha": "landareal_ha", "density": "invånare_per_km2", "forandring": "förändring_procent",
-        "forandring_period": "förändring_period", "avstand_10k": "avstånd_10000_km", "avstand_50k": "avstånd_50000_km", "avstand_stad": "avstånd_stad_km",
-        "tatorter_10km": "tätorter_inom_10_km", "antal_uppfyllda": "antal_uppfyllda", "kandidat": "kandidat",
-    })
-    params = pd.DataFrame({"parameter": list(s.attrs.get("rules", {})),
-                           "värde": [str(v) for v in s.attrs.get("rules", {}).values()]})
-    paths = {"xlsx": folder / "jamforelse.xlsx", "csv": folder / "jamforelse.csv"}
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=folder, prefix=".jamforelse.")
-    os.close(fd)
-    try:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-            table.to_excel(xl, sheet_name="Urval", index=False)
-            pd.DataFrame(sources).to_excel(xl, sheet_name="Källor", index=False)
-            params.to_excel(xl, sheet_name="Parametrar", index=False)
-        os.replace(tmp, paths["xlsx"])
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".csv", dir=folder, prefix=".jamforelse.")
-    os.close(fd)
-    try:
-        table.to_csv(tmp, index=False, encoding="utf-8-sig")
-        os.replace(tmp, paths["csv"])
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    cols = [c for c in HEADERS if c in s.columns and not (c == "ombud_km" and s["ombud_km"].isna().all())]
+    table = s[cols].copy()
+    for c in CRITERIA:
+        table[c] = table[c].map(lambda v: T.MISSING if pd.isna(v) else ("ja" if v else "nej"))
+    table["kandidat"] = table["kandidat"].map({True: "ja", False: "nej"})
+    table["forandring_avser"] = table["forandring_avser"].replace("", None)
+    # Values as shown (Excel's formats and the Swedish CSV agree): whole persons, tenths of km and %.
+    for c in ("population", "tatorter_10km", "density"):
+        if c in table:
+            table[c] = table[c].round().astype("Int64")
+    for c in ("forandring", "avstand_stad", "service_km", "ombud_km", "avstand_50k"):
+        if c in table:
+            table[c] = table[c].round(1)
+    swedish = table.rename(columns=HEADERS)
+    if bool(s.get("service_proxy", pd.Series([False])).any()):
+        swedish = swedish.rename(columns={HEADERS["service_km"]: "Till tätort ≥ 3 000 inv. (km, ersättning)"})
+    rules = s.attrs.get("rules", {})
+    params = pd.DataFrame({"Inställning": [PARAM_NAMES.get(k, k) for k in rules],
+                           "Värde": [(", ".join(v) or "alla") if isinstance(v, (list, tuple)) else str(v)
+                                     for v in rules.values()],
+                           "Parameter": list(rules)})
+    paths = {"xlsx": folder / "jamforelse.xlsx", "csv": folder / "jamforelse.csv",
+             "csv_data": folder / "jamforelse_data.csv"}
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+        swedish.to_excel(xl, sheet_name="Urval", index=False)
+        pd.DataFrame(sources).rename(columns=str.capitalize).to_excel(xl, sheet_name="Källor", index=False)
+        params.to_excel(xl, sheet_name="Parametrar", index=False)
+        _format_sheet(xl.sheets["Urval"], swedish)
+        _format_sheet(xl.sheets["Källor"], pd.DataFrame(sources))
+        _format_sheet(xl.sheets["Parametrar"], params)
+    atomic_write_bytes(paths["xlsx"], buf.getvalue())
+    atomic_write_bytes(paths["csv"], swedish.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"))
+    machine = s[cols].copy()
+    machine["population"] = machine["population"].round().astype("Int64")
+    atomic_write_bytes(paths["csv_data"], machine.to_csv(index=False).encode("utf-8"))
     return paths
+
+
+#: The screening's parameters in words (Excel sheet Parametrar).
+PARAM_NAMES = {
+    "lan": "Län (kod)", "min_inv": "Minsta invånarantal", "max_inv": "Största invånarantal",
+    "stad_inv": "En stad har minst (invånare)", "stad_km": "Landsbygd: minst km till stad",
+    "service_km": "Långt till apotek: minst km", "kommuner": "Bara kommunerna",
+}
+#: Excel number formats per column (Swedish Excel shows them with space and decimal comma).
+_NUMBER_FORMATS = {
+    "population": "#,##0", "density": "#,##0", "tatorter_10km": "0", "forandring": "+0.0;-0.0;0.0",
+    "antal_uppfyllda": "0",
+    "avstand_stad": "0.0", "service_km": "0.0", "ombud_km": "0.0", "avstand_50k": "0.0",
+}
+
+
+def _format_sheet(ws, frame: pd.DataFrame) -> None:
+    """Frozen header row, autofilter, column widths and number formats."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    ws.freeze_panes = "A2"
+    if ws.max_row > 1:
+        ws.auto_filter.ref = ws.dimensions
+    by_header = {v: k for k, v in HEADERS.items()}
+    for i, col in enumerate(ws.iter_cols(min_row=1, max_row=ws.max_row), start=1):
+        header = str(col[0].value or "")
+        col[0].font = Font(bold=True)
+        key = by_header.get(header, "service_km" if header.startswith("Till tätort ≥ 3 000") else "")
+        fmt = _NUMBER_FORMATS.get(key)
+        if fmt:
+            for cell in col[1:]:
+                cell.number_format = fmt
+        width = max([len(header)] + [len(str(c.value)) for c in col[1:200] if c.value is not None])
+        ws.column_dimensions[get_column_letter(i)].width = min(max(8, width + 2), 60)
 
 
 @dataclass
@@ -256,58 +408,147 @@ class Screening:
             f'<p class="op-sub">{len(self.frame)} tätorter prövade mot urvalskriterierna · SCB:s statistik</p></div>',
             f"Tätorterna i {self.lan_name} jämförda")
 
+    @property
+    def proxy(self) -> bool:
+        return bool(self.frame["service_proxy"].any()) if len(self.frame) else False
+
     def rules_text(self):
         from .profile import markdown_block
 
-        return markdown_block("\n\n".join(self.rules.describe()))
+        return markdown_block("\n\n".join(self.rules.describe(self.proxy)))
 
     def summary(self):
         from .profile import markdown_block
 
         s = self.frame
         n, k = len(s), int(s["kandidat"].sum())
-        pilots = s[s["pilot"]]
         parts = [f"Av {n} tätorter i {self.lan_name} uppfyller **{k}** alla tre kriterierna."]
-        for r in pilots.itertuples():
+        rem = removed_by(s)
+        words = []
+        for c in CRITERIA:
+            r = rem[c]
+            text = f"{CRITERIA[c].lower()} {r['fails']} (av dem {r['only']} som klarar de andra två)"
+            if r["unknown"]:
+                text += f", {r['unknown']} kan inte bedömas"
+            words.append(text)
+        parts.append("Så många tätorter faller bort på varje kriterium: " + "; ".join(words) + ".")
+        for r in s[s["pilot"]].itertuples():
             rank = int(s.index[s["tatort_code"] == r.tatort_code][0]) + 1
             status = "är kandidat" if r.kandidat else f"uppfyller {r.antal_uppfyllda} av {len(CRITERIA)} kriterier"
             parts.append(f"Pilotorten {r.tatort_name} ({r.kommun_name}) {status} och står på rad {rank} i tabellen.")
-        by_crit = ", ".join(f"{CRITERIA[c].lower()} {int(s[c].fillna(False).sum())}" for c in CRITERIA)
-        parts.append(f"Antal tätorter som klarar varje kriterium: {by_crit}.")
+        kommun_rows = int((s["forandring_avser"] == "kommunen").sum())
+        if kommun_rows:
+            parts.append(f"Förändringen 2015–2020 gäller tätorten själv där SCB:s tätortssiffror finns för båda åren; "
+                         f"för {kommun_rows} av {n} tätorter visas i stället kommunens förändring (kolumnen "
+                         "”Förändringen avser” säger vilket).")
         return markdown_block(" ".join(parts))
 
     def table(self):
-        from .profile import Table
+        """All rows, candidates and criteria first: sticky header, sort by clicking a header, filter by
+        typing — plain JavaScript inside the file, so it works offline from the file system."""
+        import html as _html
 
-        return Table(display_table(self.frame), caption="Alla tätorter, kandidaterna först (★ = pilotort)",
-                     source="SCB MI0810 tätorter 2020 (folkmängd, landareal, läge); avstånd fågelvägen")
+        from .profile import HtmlBlock
+        from .profile import html_table
+
+        shown = display_table(self.frame)
+        body = html_table(shown)
+        sort_keys = self._sort_keys(shown)
+        # data-sort on every cell: numbers sort as numbers, "uppgift saknas" last.
+        rows = body.split("<tr>")
+        out = [rows[0], rows[1]]  # before the header row, the header row
+        for i, row in enumerate(rows[2:]):
+            cells = row.split('<td class="')
+            row = cells[0] + "".join(f'<td data-sort="{_html.escape(str(sort_keys[j][i]))}" class="' + c
+                                     for j, c in enumerate(cells[1:]))
+            out.append(row)
+        body = "<tr>".join(out).replace("<table ", '<table id="op-urval" ', 1)
+        titles = ' '.join([])  # noqa: F841 - names on hover come from the map's own chart
+        proxy = " (ersättningsmått)" if self.proxy else ""
+        html_text = (
+            '<div class="op-sortable">'
+            '<label for="op-filter">Filtrera på tätort, kommun eller ja/nej:</label> '
+            '<input id="op-filter" type="search" placeholder="t.ex. Göinge eller ja"> '
+            f'<span class="op-note">Klicka på en rubrik för att sortera. {len(shown)} tätorter.</span>'
+            f'<div class="op-scroll">{body}</div>'
+            f'<p class="op-source">Källa: SCB, tätorter 2020 och folkmängd; Tillväxtanalys, Pipos (apotek){proxy}; '
+            'avstånd fågelvägen mellan tätortspunkter.</p></div>' + _SORT_SCRIPT
+        )
+        return HtmlBlock(html_text, shown.to_string(index=False))
+
+    @staticmethod
+    def _sort_keys(shown: pd.DataFrame) -> list[list]:
+        keys = []
+        for col in shown.columns:
+            vals = []
+            for v in shown[col]:
+                t = str(v).replace("\xa0", "").replace(" ", "").replace("−", "-").replace("+", "").replace(",", ".")
+                t = t.split("av")[0] if col == HEADERS["antal_uppfyllda"] else t
+                try:
+                    vals.append(float(t))
+                except ValueError:
+                    vals.append("~" if str(v).startswith(T.MISSING) else str(v).lstrip("★ "))
+            keys.append(vals)
+        return keys
 
     def sources(self) -> list[dict[str, str]]:
         snap = self.reg.snapshot
         out = []
-        for key in ("tatorter", "tatort_folkmangd", "tatort_historik"):
+        for key in ("tatorter", "tatort_folkmangd", "tatort_historik", "kommun_folkmangd", "tatort_service"):
             if snap.has(key):
                 info = snap.info(key)
                 out.append({"tabell": info.scb_table, "innehåll": info.title, "referenstid": info.ref,
-                            "ursprung": info.origin, "hämtad": info.fetched_at or ""})
+                            "ursprung": {"bundled": "medföljer", "fetched": "hämtad"}.get(info.origin, info.origin),
+                            "hämtad": (info.fetched_at or "")[:10]})
         return out
 
     def sources_table(self):
         from .profile import Table
 
         return Table(pd.DataFrame(self.sources()).rename(columns=str.capitalize), caption="Källor",
-                     source="Statistiska centralbyrån (SCB), fri data (CC0)")
+                     source="Statistiska centralbyrån (SCB), fri data (CC0); Tillväxtanalys (Pipos)")
 
 
-def run(lan: str = "12", min_inv: int | str = 400, max_inv: int | str = 4000, stad_inv: int | str = 10_000,
-        stad_km: float | str = 5.0, service_km: float | str = 15.0, kommuner: str = "",
-        reg: Registry | None = None) -> Screening:
-    """Validate the parameters (typed errors) and screen the län."""
+_SORT_SCRIPT = """<script>
+(function () {
+  var table = document.getElementById("op-urval"); if (!table) return;
+  var body = table.tBodies[0];
+  document.getElementById("op-filter").addEventListener("input", function (e) {
+    var q = e.target.value.toLowerCase().trim();
+    Array.prototype.forEach.call(body.rows, function (r) {
+      r.style.display = !q || r.textContent.toLowerCase().indexOf(q) >= 0 ? "" : "none";
+    });
+  });
+  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, col) {
+    th.style.cursor = "pointer"; th.title = "Klicka för att sortera";
+    th.addEventListener("click", function () {
+      var asc = th.dataset.dir !== "asc"; th.dataset.dir = asc ? "asc" : "desc";
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = a.cells[col].dataset.sort, y = b.cells[col].dataset.sort, nx = parseFloat(x), ny = parseFloat(y);
+        if (x === "~" || y === "~") return x === y ? 0 : (x === "~" ? 1 : -1);
+        var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y, "sv");
+        return asc ? c : -c;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+})();
+</script>"""
+
+
+def run(lan: str = "12", min_inv: int | str = config.PEER_MIN, max_inv: int | str = config.PEER_MAX,
+        stad_inv: int | str = config.TOWN_MIN, stad_km: float | str = config.RURAL_KM, service_km: float | str = 5.0,
+        kommuner: str = "", reg: Registry | None = None) -> Screening:
+    """Validate the parameters (typed errors, before any work) and screen the län."""
     reg = reg or registry()
+    lan = str(lan).strip().zfill(2)
+    if lan not in set(reg.frame["lan_code"]):
+        raise InvalidParameterError(f"Okänd länskod {lan!r}. Skåne län har koden 12; se `ortsprofil orter`.")
     try:
-        rules = Rules(lan=str(lan).strip().zfill(2), min_inv=int(min_inv), max_inv=int(max_inv),
-                      stad_inv=int(stad_inv), stad_km=float(stad_km), service_km=float(service_km),
-                      kommuner=parse_kommuner(kommuner, reg))
+        rules = Rules(lan=lan, min_inv=int(min_inv), max_inv=int(max_inv), stad_inv=int(stad_inv),
+                      stad_km=float(stad_km), service_km=float(service_km),
+                      kommuner=parse_kommuner(kommuner, reg, lan))
     except ValueError as exc:
         if isinstance(exc, InvalidParameterError):
             raise

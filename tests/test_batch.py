@@ -15,12 +15,15 @@ def test_comparison_report(tmp_path):
     r = report.build_comparison(reports_dir=tmp_path)
     assert r.rows == 248 and r.candidates > 0
     html = r.html.read_text(encoding="utf-8")
-    main_table = html[html.index("Alla tätorter, kandidaterna först"):]
+    main_table = html[html.index('id="op-urval"'):]
     main_table = main_table[: main_table.index("</table>")]
-    rows_html = re.findall(r"<tr(?: class=\"op-ort\")?><td class=\"txt\">(★ )?([^<]+)</td>", main_table)
-    names = [n for _, n in rows_html]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", main_table)[1:]
+    names = [re.findall(r"<td[^>]*>([^<]*)</td>", row)[1].replace("★ ", "") for row in rows]
     xlsx = pd.read_excel(r.xlsx, sheet_name="Urval")
-    assert names == xlsx["tätort"].tolist()  # same rows, same order as the HTML table
+    assert names == xlsx["Tätort"].tolist()  # same rows, same order as the HTML table
+    assert len(names) == 248
+    assert "<script>" in html and 'id="op-filter"' in html  # sort and filter, offline
+    assert html.count("<title>") >= 248  # every tätort named on hover over the map
     assert "★ Näsum" in html and "★ Glimåkra" in html
     assert (tmp_path / "index.html").exists()
 
@@ -53,7 +56,7 @@ def test_cli_jamfor_and_alla_exit_codes(reports_dir, capsys, monkeypatch):
     assert cli.main(["jamfor", "--min", "5000", "--max", "400"]) == 2
     assert "större än" in capsys.readouterr().err
     assert list(reports_dir.iterdir()) == []
-    monkeypatch.setattr(report, "select", lambda lan, lo, hi: ["Näsum", "Finnsinte"])
+    monkeypatch.setattr(report, "select", lambda *a, **k: ["Näsum", "Finnsinte"])
     assert cli.main(["alla", "-j", "1"]) == 1  # one failure → non-zero
     err = capsys.readouterr().err
     assert "misslyckades: Finnsinte" in err and "Byggda: 1" in err

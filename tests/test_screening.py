@@ -7,9 +7,9 @@ from ortsprofil.errors import InvalidParameterError
 from ortsprofil.screening import Rules, apply_rules
 
 
-def _frame(pops, dists):
+def _frame(pops, dists, service=None):
     return pd.DataFrame({"tatort_code": [f"T{i}" for i in range(len(pops))], "population": pops,
-                         "avstand_stad": dists})
+                         "avstand_stad": dists, "service_km": dists if service is None else service})
 
 
 def test_size_edges_are_inclusive():
@@ -28,14 +28,57 @@ def test_distance_edges():
     assert out.loc["T3", "kandidat"] and not out.loc["T2", "kandidat"]
 
 
+def test_criteria_are_independent():
+    """Each criterion reads its own figure: moving one threshold never changes another criterion."""
+    f = _frame([300, 1000, 2000, 5000], [2.0, 12.0, 30.0, 11.0], service=[9.0, 1.0, 6.0, 20.0])
+    base = apply_rules(f, Rules()).set_index("tatort_code")
+    for change in ({"stad_km": 25.0}, {"service_km": 8.0}, {"min_inv": 1500}, {"max_inv": 1200}):
+        other = apply_rules(f, Rules(**change)).set_index("tatort_code")
+        moved = {"stad_km": "landsbygd", "service_km": "service", "min_inv": "storlek", "max_inv": "storlek"}
+        for c in ("storlek", "landsbygd", "service"):
+            if c != moved[next(iter(change))]:
+                assert other[c].equals(base[c].reindex(other.index)), (change, c)
+    # Far from a town but next to a pharmacy, and the other way round: the criteria disagree.
+    assert base.loc["T1", "landsbygd"] and not base.loc["T1", "service"]
+    assert not base.loc["T0", "landsbygd"] and base.loc["T0", "service"]
+    removed = screening.removed_by(base.reset_index())
+    assert removed["storlek"] == {"fails": 2, "only": 1, "unknown": 0}  # 300 (fails landsbygd too) and 5000
+    assert removed["service"]["fails"] == 1 and removed["landsbygd"]["fails"] == 1
+
+
+@pytest.mark.parametrize("bad", [{"stad_km": float("nan")}, {"service_km": float("inf")}, {"stad_km": -1.0},
+                                 {"service_km": 501.0}])
+def test_bad_distances_are_refused(bad):
+    with pytest.raises(InvalidParameterError, match="km"):
+        Rules(**bad)
+
+
+def test_one_change_period_for_every_row():
+    f = screening.run().frame
+    assert set(f["forandring_period"]) == {"2015–2020"}
+    assert f["forandring"].notna().all()
+    assert set(f["forandring_avser"]) == {"tätorten", "kommunen"}
+    by = f.set_index("tatort_name")
+    # A kommun row carries exactly its kommun's change 2015–2020 (SCB BE0101).
+    from ortsprofil.snapshot import default
+
+    k = default().read("kommun_folkmangd")
+    k = k[(k["region_code"] == "1272")].set_index("year")["value"]
+    row = by.loc["Näsum"]
+    if row["forandring_avser"] == "kommunen":
+        assert row["forandring"] == pytest.approx(100 * (k[2020] / k[2015] - 1))
+
+
 def test_missing_data_is_neither_met_nor_failed():
     out = apply_rules(_frame([np.nan, 1000], [20, np.nan]), Rules()).set_index("tatort_code")
-    assert pd.isna(out.loc["T0", "storlek"]) and pd.isna(out.loc["T0", "landsbygd"])
+    # Each criterion is judged on its own figure: a missing population leaves only storlek open.
+    assert pd.isna(out.loc["T0", "storlek"]) and out.loc["T0", "landsbygd"] == True  # noqa: E712
     assert out.loc["T1", "storlek"] == True and pd.isna(out.loc["T1", "service"])  # noqa: E712
     assert not out["kandidat"].any()
     shown = screening.display_table(out.reset_index().assign(
         tatort_name="x", kommun_name="k", density=np.nan, avstand_10k=np.nan, avstand_50k=np.nan,
-        tatorter_10km=np.nan, forandring=np.nan, forandring_period="", pilot=False))
+        tatorter_10km=np.nan, forandring=np.nan, forandring_avser="", forandring_period="", pilot=False,
+        ombud_km=np.nan, service_proxy=False))
     assert "uppgift saknas" in shown.values and "0" not in shown["Folkmängd 2020"].tolist()
 
 
@@ -52,6 +95,10 @@ def test_bad_rules():
         screening.run(min_inv="många")
     with pytest.raises(InvalidParameterError):
         screening.run(kommuner="Atlantis")
+    with pytest.raises(InvalidParameterError, match="ligger inte i län 12"):
+        screening.run(lan="12", kommuner="Stockholm")
+    with pytest.raises(InvalidParameterError, match="Okänd länskod"):
+        screening.run(lan="99")
 
 
 def test_skane_screening_has_pilots_as_candidates():
@@ -65,7 +112,10 @@ def test_skane_screening_has_pilots_as_candidates():
     assert f.loc[f["kandidat"], "population"].between(400, 4000).all()
     # A suburb right next to its city is not rural.
     by = f.set_index("tatort_name")
-    assert not by.loc["Vintrie", "landsbygd"] and by.loc["Vintrie", "avstand_stad"] < 5
+    assert not by.loc["Vintrie", "landsbygd"] and by.loc["Vintrie", "avstand_stad"] < 10
+    # Service is from the pharmacy data (Tillväxtanalys), not from the town distance.
+    assert not f["service_proxy"].any()
+    assert by.loc["Näsum", "service_km"] == pytest.approx(11.4, abs=0.05)
 
 
 def test_kommun_filter():
@@ -75,13 +125,36 @@ def test_kommun_filter():
 
 
 def test_export_same_rows(tmp_path):
+    import stat
+
+    import openpyxl
+
     s = screening.run()
     paths = screening.export(s.frame, tmp_path, s.sources())
-    sheets = pd.read_excel(paths["xlsx"], sheet_name=None, dtype={"tätortskod": str})
+    sheets = pd.read_excel(paths["xlsx"], sheet_name=None, dtype={"Tätortskod": str, "Värde": str})
     assert set(sheets) == {"Urval", "Källor", "Parametrar"}
-    assert sheets["Urval"]["tätortskod"].tolist() == s.frame["tatort_code"].tolist()
-    csv = pd.read_csv(paths["csv"], dtype={"tätortskod": str})
-    assert csv["tätortskod"].tolist() == s.frame["tatort_code"].tolist()
-    params = dict(zip(sheets["Parametrar"]["parameter"], sheets["Parametrar"]["värde"].astype(str)))
-    assert params["min_inv"] == "400" and params["lan"] == "12"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["jamforelse.csv", "jamforelse.xlsx"]
+    urval = sheets["Urval"]
+    assert urval["Tätortskod"].tolist() == s.frame["tatort_code"].tolist()
+    assert list(urval.columns[:7]) == ["Kandidat", "Tätort", "Kommun", "Storlek", "Landsbygd (inte del av stad)",
+                                       "Långt till apotek", "Uppfyllda kriterier"]
+    params = dict(zip(sheets["Parametrar"]["Parameter"], sheets["Parametrar"]["Värde"].astype(str)))
+    assert params["min_inv"] == "400" and params["lan"] == "12" and params["stad_km"] == "10.0"
+    assert params["kommuner"] == "alla"
+    ws = openpyxl.load_workbook(paths["xlsx"])["Urval"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == ws.dimensions
+    head = [c.value for c in ws[1]]
+    assert ws.cell(2, head.index("Folkmängd 2020") + 1).number_format == "#,##0"
+    assert ws.cell(2, head.index("Till stad (km)") + 1).number_format == "0.0"
+    assert ws.column_dimensions["B"].width > 8
+    # Swedish Excel's CSV: semicolons, decimal comma, BOM; round-trips through pandas.
+    raw = paths["csv"].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b";" in raw.splitlines()[0]
+    csv = pd.read_csv(paths["csv"], sep=";", decimal=",", encoding="utf-8-sig", dtype={"Tätortskod": str})
+    assert csv["Tätortskod"].tolist() == s.frame["tatort_code"].tolist()
+    assert csv["Till stad (km)"].dtype == float
+    assert csv["Till stad (km)"].tolist() == pytest.approx(s.frame["avstand_stad"].round(1).tolist())
+    machine = pd.read_csv(paths["csv_data"], dtype={"tatort_code": str})
+    assert machine["avstand_stad"].tolist() == pytest.approx(s.frame["avstand_stad"].tolist())
+    for p in paths.values():
+        assert stat.S_IMODE(p.stat().st_mode) & 0o044 == 0o044, p  # readable by group and others
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["jamforelse.csv", "jamforelse.xlsx", "jamforelse_data.csv"]
