@@ -27,7 +27,7 @@ PALETTE = {
 #: Delineation years of SCB's tätort statistics: series across them are broken.
 DELINEATION_YEARS = (1960, 1965, 1970, 1975, 1980, 1990, 1995, 2000, 2005, 2010, 2015, 2018, 2020, 2023)
 
-FIGSIZE = (8, 3.4)
+FIGSIZE = (8, 3.0)
 TITLE_SIZE = 12
 
 
@@ -243,7 +243,7 @@ def comparison_bars(p, key: str, ax: Axes | None = None) -> Axes:
     When the profile lacks ``key`` (table not fetched) nothing is drawn: the Axes is returned with
     its figure closed, and the section's text says what is missing.
     """
-    ax = _ax(ax, figsize=(8, 2.8))
+    ax = _ax(ax, figsize=(8, 2.4))
     if key not in p:
         return _nothing(ax)
     s = p[key]
@@ -269,7 +269,7 @@ def comparison_bars(p, key: str, ax: Axes | None = None) -> Axes:
 
 def age_structure(p, ax: Axes | None = None) -> Axes:
     """Share of the population in each age band: the tätort (when fetched), kommun, län, riket."""
-    ax = _ax(ax, figsize=(8, 3.4))
+    ax = _ax(ax, figsize=(8, 3.0))
     a = p.age_table
     if a is None or a.empty:
         return _nothing(ax)
@@ -305,7 +305,7 @@ def age_structure(p, ax: Axes | None = None) -> Axes:
 
 def age_trend(p, ax: Axes | None = None) -> Axes:
     """Share 65 år och äldre over the years: the kommun and the län (sum of its kommuner)."""
-    ax = _ax(ax, figsize=(8, 3.2))
+    ax = _ax(ax, figsize=(8, 2.8))
     t = p.age_trend
     if t is None or t.empty or t["year"].nunique() < 2:
         return _nothing(ax)
@@ -327,7 +327,7 @@ def age_trend(p, ax: Axes | None = None) -> Axes:
 
 def income_trend(p, ax: Axes | None = None) -> Axes:
     """Median income in the kommun per year, with the range and median of the län's kommuner."""
-    ax = _ax(ax, figsize=(8, 3.2))
+    ax = _ax(ax, figsize=(8, 2.8))
     t = p.income_trend
     if t is None or t.empty:
         return _nothing(ax)

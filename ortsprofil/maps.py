@@ -73,7 +73,7 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
     ring_km : float
         Radius of the ring drawn around the locality (0 = none).
     """
-    ax = _ax(ax, figsize=(8, 5.2))
+    ax = _ax(ax, figsize=(8, 4.7))
     ax.grid(False)
     k = kommuner()
     own = k[k["kommun_kod"] == p.ort.kommun_code]

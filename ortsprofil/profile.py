@@ -581,9 +581,9 @@ class Profile:
                 "Invånare per km²": [T.fmt_number(v) for v in dens],
             }
         )
-        # The neighbourhood in the ranking: the top 3 and 5 on each side of the locality.
+        # The neighbourhood in the ranking: the top 3 and 4 on each side of the locality.
         pos = int(np.flatnonzero(p["is_ort"].to_numpy())[0])
-        keep = sorted(set(range(min(3, len(p)))) | set(range(max(0, pos - 5), min(len(p), pos + 6))))
+        keep = sorted(set(range(min(3, len(p)))) | set(range(max(0, pos - 4), min(len(p), pos + 5))))
         frame = frame.iloc[keep]
         cap = (f"{self.ort.name} bland {len(p)} tätorter i {self.lan_name} med "
                f"{T.fmt_number(self.peer_min)}–{T.fmt_number(self.peer_max)} invånare (utdrag, efter folkmängd)")
@@ -613,13 +613,13 @@ class Profile:
                     "Tabell": info.scb_table,
                     "Innehåll": info.title,
                     "Referenstid": info.ref,
-                    "Ursprung": ("hämtad från SCB:s API " + (info.fetched_at or "")[:10])
-                    if info.origin == "fetched" else "medföljande datakopia",
+                    "Ursprung": ("hämtad " + (info.fetched_at or "")[:10]) if info.origin == "fetched" else "medföljer",
                 }
             )
         return Table(pd.DataFrame(rows), caption="Tabeller som profilen bygger på",
                      source="Statistiska centralbyrån (SCB), fri data (CC0); apoteksavstånd: Tillväxtanalys; tätortsytor: "
-                     "Lantmäteriet. Varje tabells ursprung finns beskrivet i projektets källförteckning.")
+                     "Lantmäteriet. Ursprung: medföljer = i den datakopia som följer med programmet; hämtad = "
+                     "hämtad från SCB:s API det datumet. Varje tabells ursprung finns i projektets källförteckning.")
 
     def missing_note(self) -> HtmlBlock:
         """The one list of figures the profile could not show, and why."""
@@ -631,12 +631,15 @@ class Profile:
             "tatort_service": "avstånd till apotek finns bara för Skånes tätorter",
             "kommun_hushall": "boendeform finns bara för Skånes kommuner",
         }
-        items, plain = [], []
-        for i in self.missing:
+        by_reason: dict[str, list[str]] = {}
+        for i in self.missing:  # one line per reason, naming every figure it keeps out
             reason = next((why[k] for k in i.requires if k in why), "uppgiften finns inte för den här orten")
-            label = i.label.replace("{start}–{end}", "").strip()
-            items.append(f"<li>{html.escape(label)}: {html.escape(reason)}.</li>")
-            plain.append(f"- {label}: {reason}.")
+            by_reason.setdefault(reason, []).append(i.label.replace("{start}–{end}", "").strip())
+        items, plain = [], []
+        for reason, labels in by_reason.items():
+            text = f"{T.join_sv([labels[0]] + [lb[0].lower() + lb[1:] for lb in labels[1:]])}: {reason}."
+            items.append(f"<li>{html.escape(text)}</li>")
+            plain.append(f"- {text}")
         head = "Uppgifter som inte finns med i den här profilen"
         return HtmlBlock(f'<div class="op-missing"><p><strong>{head}</strong></p><ul>{"".join(items)}</ul></div>',
                          head + "\n" + "\n".join(plain))
