@@ -182,7 +182,7 @@ def tatort_trend(p, ax: Axes | None = None) -> Axes:
     thousands(ax.yaxis)
     ax.set_xticks(years, [str(y) for y in years], rotation=45 if len(years) > 8 else 0)
     ax.set_ylim(bottom=0, top=float(pop["value"].max()) * 1.18)
-    source_line(ax, "SCB, MI0810 tätorter (olika avgränsningsår); streckade linjer = gränsändring")
+    source_line(ax, "SCB, tätortsstatistik (olika avgränsningsår); streckade linjer = gränsändring")
     return ax
 
 
@@ -321,7 +321,7 @@ def age_trend(p, ax: Axes | None = None) -> Axes:
     ax.legend(fontsize=8, frameon=False)
     years = f"{int(t['year'].min())}–{int(t['year'].max())}"
     _title(ax, f"Andel 65 år och äldre, 31 december {years}")
-    source_line(ax, "SCB, folkmängd efter ålder och kön (BE0101); länet = summan av dess kommuner")
+    source_line(ax, "SCB, folkmängd efter ålder och kön; länet = summan av dess kommuner")
     return ax
 
 
@@ -341,7 +341,7 @@ def income_trend(p, ax: Axes | None = None) -> Axes:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=8, frameon=False, loc="upper left")
     _title(ax, f"Medianinkomst 16 år och äldre, {int(t['year'].min())}–{int(t['year'].max())} (löpande priser)")
-    source_line(ax, "SCB, sammanräknad förvärvsinkomst (HE0110, TAB3554)")
+    source_line(ax, "SCB, inkomster (sammanräknad förvärvsinkomst)")
     return ax
 
 
