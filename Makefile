@@ -19,10 +19,14 @@ help: ## visa den här listan
 	@echo "  Exempel: make rapport ORT=Glimåkra"
 
 $(BIN)/python:
+	@echo "Skapar den virtuella miljön $(VENV) …"
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	@echo "Installerar beroenden (första gången, ca 1–2 minuter; en rad per paket) …"
+	set -o pipefail; $(BIN)/python -m pip install --progress-bar off -e '.[$(EXTRAS)]' \
+	  | { grep --line-buffered -E '^(Collecting|Successfully)' || true; }
+	@echo "Beroendena är installerade."
 	@touch $@
 
 setup: $(STAMP) ## skapa .venv och installera ortsprofil med test- och PDF-tillägg (bara om det saknas)

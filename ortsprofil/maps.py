@@ -90,19 +90,19 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
     # Draw only what is in view (plotting all 290 kommuner costs time in every report).
     view = k.cx[xmin:xmax, ymin:ymax]
     in_lan = view[view["kommun_kod"].str.startswith(p.lan_code)]
-    view.plot(ax=ax, color="#f2f2f2", edgecolor="#bbbbbb", lw=0.5, gid="kommuner")
-    in_lan.plot(ax=ax, color="#e3eef7", edgecolor="#8aa9c4", lw=0.6, gid="lan-kommuner")
-    own.plot(ax=ax, color="#bcd7ec", edgecolor=PALETTE["kommun"], lw=1.6, gid="kommun")
+    _polygons(ax, view, facecolor="#f2f2f2", edgecolor="#bbbbbb", lw=0.5, gid="kommuner")
+    _polygons(ax, in_lan, facecolor="#e3eef7", edgecolor="#8aa9c4", lw=0.6, gid="lan-kommuner")
+    _polygons(ax, own, facecolor="#bcd7ec", edgecolor=PALETTE["kommun"], lw=1.6, gid="kommun")
     lan_layer = lan()
-    lan_layer[lan_layer["lan_kod"] == p.lan_code].boundary.plot(ax=ax, color="#333333", lw=1.1,
-                                                               gid="lan-grans")
+    _polygons(ax, lan_layer[lan_layer["lan_kod"] == p.lan_code], facecolor="none", edgecolor="#333333", lw=1.1,
+              gid="lan-grans")
 
     outlines = tatort_outlines(p.snapshot, xmin, ymin, xmax, ymax)
     if len(outlines):  # Lantmäteriet's approximate shapes: "ungefärlig utbredning"
-        outlines.plot(ax=ax, color="#d9d2c5", edgecolor="#8c7f68", lw=0.4, zorder=2, gid="tatortsytor")
+        _polygons(ax, outlines, facecolor="#d9d2c5", edgecolor="#8c7f68", lw=0.4, zorder=2, gid="tatortsytor")
         mine = outlines[outlines["tatort_code"] == p.ort.code]
         if len(mine):
-            mine.plot(ax=ax, color="#f4c7a1", edgecolor=PALETTE["ort"], lw=1.0, zorder=2.5, gid="ortens-yta")
+            _polygons(ax, mine, facecolor="#f4c7a1", edgecolor=PALETTE["ort"], lw=1.0, zorder=2.5, gid="ortens-yta")
     frame = p.nearby
     inview = frame[(frame["x"].between(xmin, xmax)) & (frame["y"].between(ymin, ymax))]
     others = inview[inview["tatort_code"] != p.ort.code]
@@ -160,6 +160,35 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
     return ax
 
 
+def _polygons(ax: Axes, frame, *, facecolor, edgecolor, lw: float, gid: str, zorder: float = 1) -> None:
+    """Draw the (multi)polygons of ``frame`` as one collection.
+
+    GeoDataFrame.plot redraws the whole figure after each layer (``plt.draw``); a map of six layers
+    then costs six full renders. One PatchCollection per layer draws once, with the figure.
+    """
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MPath
+
+    patches = []
+    for geom in frame.geometry:
+        if geom is None or geom.is_empty:
+            continue
+        verts, codes = [], []
+        for poly in getattr(geom, "geoms", [geom]):
+            for ring in [poly.exterior, *poly.interiors]:
+                xy = np.asarray(ring.coords)[:, :2]
+                if len(xy) < 3:
+                    continue
+                verts.append(xy)
+                codes.append([MPath.MOVETO] + [MPath.LINETO] * (len(xy) - 2) + [MPath.CLOSEPOLY])
+        if verts:
+            patches.append(PathPatch(MPath(np.concatenate(verts), np.concatenate(codes))))
+    coll = PatchCollection(patches, facecolor=facecolor, edgecolor=edgecolor, linewidth=lw, zorder=zorder)
+    coll.set_gid(gid)
+    ax.add_collection(coll, autolim=True)
+
+
 def _place_labels(ax: Axes, texts: list, avoid: list | None = None) -> None:
     """Move names so they overlap neither each other, nor the scale bar, legend and boxes, nor leave the frame."""
     from adjustText import adjust_text
@@ -167,6 +196,18 @@ def _place_labels(ax: Axes, texts: list, avoid: list | None = None) -> None:
     ax.figure.canvas.draw()  # artists need a renderer for their extents
     renderer = ax.figure.canvas.get_renderer()
     boxes = [a.get_window_extent(renderer) for a in (avoid or [])]
+    # A place whose point lies under the legend, the north arrow or a box is not named: its name
+    # could only sit on top of them or far from its point.
+    keep = []
+    for t in texts:
+        x, y = ax.transData.transform(t.get_position())
+        pad = 0.3 * ax.figure.dpi  # about 7 mm around each box
+        if t.get_gid() != "ort-namn" and any(b.x0 - pad <= x <= b.x1 + pad and b.y0 - pad <= y <= b.y1 + pad
+                                             for b in boxes):
+            t.remove()
+        else:
+            keep.append(t)
+    texts[:] = keep
     adjust_text(texts, ax=ax, objects=boxes or None, ensure_inside_axes=True, expand_axes=False, expand=(1.15, 1.35),
                 only_move={"text": "xy", "static": "xy", "explode": "xy", "pull": "xy"},
                 arrowprops=dict(arrowstyle="-", color="#777777", lw=0.5))
@@ -221,7 +262,8 @@ def screening_map(s, ax: Axes | None = None) -> Axes:
     ax.grid(False)
     k = kommuner()
     in_lan = k[k["kommun_kod"].str.startswith(s.rules.lan)]
-    in_lan.plot(ax=ax, color="#f4f4f4", edgecolor="#aaaaaa", lw=0.5, gid="kommuner")
+    _polygons(ax, in_lan, facecolor="#f4f4f4", edgecolor="#aaaaaa", lw=0.5, gid="kommuner")
+    ax.autoscale_view()
     frame = s.frame.merge(s.reg.frame[["tatort_code", "x", "y"]], on="tatort_code", how="left")
     n = len(CRITERIA)
     # Sequential, colour-blind-safe and distinguishable in grey: light → dark.

@@ -767,7 +767,9 @@ def data_for(reg: Registry) -> ind.Data:
     """The indicator data of ``reg``, computed once per registry (batches build many profiles)."""
     sig = reg.snapshot.signature()
     data = getattr(reg, "_indicator_data", None)
-    if data is None or getattr(reg, "_indicator_sig", None) != sig:  # new figures since: compute again
+    # New figures since (a refresh in another process): compute again. Data set by a caller without
+    # a signature (tests injecting a table) is kept as it is.
+    if data is None or getattr(reg, "_indicator_sig", sig) != sig:
         data = reg._indicator_data = _data_for(reg)
         reg._indicator_sig = sig
     return data
