@@ -22,13 +22,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ortsprofil import config, report  # noqa: E402
+from ortsprofil import batch, config  # noqa: E402
 
 
 def timed_build(codes: list[str], workers: int) -> float:
     with tempfile.TemporaryDirectory() as d:
         t0 = time.perf_counter()
-        res = report.build_all(codes=codes, workers=workers, reports_dir=Path(d), force=True)
+        res = batch.build_all(codes=codes, workers=workers, reports_dir=Path(d), force=True)
         wall = time.perf_counter() - t0
         assert res.ok and len(res.built) == len(codes), res.failed
     return wall
@@ -50,7 +50,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=0, help="only the first N localities (0 = all)")
     args = ap.parse_args()
-    codes = report.select("12", 400, 4000)
+    codes = batch.select("12", 400, 4000)
     if args.n:
         codes = codes[: args.n]
     print(f"{len(codes)} ortsprofiler (Skåne, 400–4 000 invånare)", flush=True)

@@ -24,7 +24,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ortsprofil import report  # noqa: E402
+from ortsprofil import batch  # noqa: E402
 
 
 def tree_rss(pid: int) -> int:
@@ -47,7 +47,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=60, help="how many tätorter (0 = all of Sweden)")
     ap.add_argument("-j", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args()
-    everyone = report.select("alla", 0, 10_000_000)
+    everyone = batch.select("alla", 0, 10_000_000)
     if args.n and args.n < len(everyone):
         step = len(everyone) / args.n
         chosen = [everyone[int(i * step)] for i in range(args.n)]

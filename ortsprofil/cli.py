@@ -113,7 +113,7 @@ def cmd_alla(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from .report import build_all, select
+    from .batch import build_all, select
 
     # Everything is checked before any work starts (unknown län, ort or kommun → exit 2).
     codes = select(args.lan, args.min, args.max, orter=args.orter, kommuner=args.kommuner)

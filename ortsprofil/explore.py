@@ -275,7 +275,7 @@ def app(ort: str = "Näsum", jamfor: str = "Glimåkra", topic: str = "befolkning
                 figs.append(ax)
                 plt.show()
             if table_box.value:
-                from .profile import Table
+                from .blocks import Table
 
                 display(Table(table(f), caption="Tabellen bakom diagrammen"))
             state.update(frame=f, axes=figs)

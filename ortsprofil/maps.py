@@ -311,7 +311,7 @@ def screening_map_html(s):
 
     import matplotlib.pyplot as plt
 
-    from .profile import HtmlBlock
+    from .blocks import HtmlBlock
     from .screening import CRITERIA
 
     ax = screening_map(s)

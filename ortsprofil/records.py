@@ -16,6 +16,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def figures_of(p) -> list[dict]:
 
 def used_tables(p) -> dict[str, str]:
     """{table key: content hash} of every snapshot table the profile reads."""
-    from .profile import _used_tables
+    from .compute import _used_tables
 
     snap = p.snapshot
     keys = set(_used_tables(p.stats)) | {"tatorter", "tatort_folkmangd", "tatort_historik", "regioner",
@@ -131,6 +132,34 @@ def choose_earlier(folder: Path, jamfor_med: str = "") -> Path | None:
     return recs[-1].resolve() if recs else None
 
 
+# -- the code a report comes from ------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _code_fingerprint(notebook: str, stamp: tuple) -> str:
+    import hashlib
+
+    from . import __version__
+
+    h = hashlib.sha256(__version__.encode())
+    h.update(Path(notebook).read_bytes())
+    pkg = Path(__file__).resolve().parent
+    for f in sorted(list(pkg.glob("*.py")) + list(pkg.glob("templates/*/*"))):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def code_fingerprint(notebook: Path | None = None) -> str:
+    """Hash of the code a report comes from: the notebook, the package and its templates."""
+    from . import config
+
+    nb = (notebook or config.NOTEBOOKS_DIR / "ortsprofil.ipynb").resolve()
+    pkg = Path(__file__).resolve().parent
+    stamp = tuple((f.name, f.stat().st_mtime_ns) for f in sorted(pkg.glob("*.py"))) + (nb.stat().st_mtime_ns,)
+    return _code_fingerprint(str(nb), stamp)
+
+
 # -- what changed ---------------------------------------------------------------------------------
 
 
@@ -147,7 +176,7 @@ class Change:
 
     def noise(self) -> str | None:
         """A plain-Swedish caveat when the change may be noise or rests on small numbers."""
-        from .profile import NOISE_FROM_YEAR, NOISE_PERSONS
+        from .model import NOISE_FROM_YEAR, NOISE_PERSONS
 
         if self.old is None or self.new is None:
             return None
@@ -233,7 +262,7 @@ def baseline(p, year: int) -> pd.DataFrame:
     Columns: label, unit, base_year, base, last_year, last, change_text. A series without a value
     for ``year`` says "uppgift saknas" (never a neighbouring year passed off as the baseline).
     """
-    from .profile import _tatort_series
+    from .compute import _tatort_series
 
     snap, loc = p.snapshot, p.ort
     rows = []
@@ -283,7 +312,7 @@ def since_block(p, jamfor_med: str = ""):
     import html
 
     from . import config
-    from .profile import HtmlBlock
+    from .blocks import HtmlBlock
 
     if not jamfor_med:
         return HtmlBlock("", "")
@@ -324,7 +353,8 @@ def _params_differ(old: dict, p) -> bool:
 
 def baseline_block(p, year: int | str = 0):
     """"Sedan starten": each series at the baseline year and now (0 = no section)."""
-    from .profile import HtmlBlock, Source, Table
+    from .blocks import HtmlBlock, Table
+    from .model import Source
 
     year = validate_baseline(year)
     if not year:

@@ -134,7 +134,7 @@ def screen(rules: Rules | None = None, reg: Registry | None = None) -> pd.DataFr
         Candidates first, then by criteria met and population.
     """
     from . import indicators as ind
-    from .profile import _compute, data_for
+    from .compute import _compute, data_for
 
     rules = rules or Rules()
     reg = reg or registry()
@@ -400,7 +400,7 @@ class Screening:
         return str(r.loc[r["region_code"] == self.rules.lan, "region_name"].iloc[0])
 
     def heading(self):
-        from .profile import HtmlBlock
+        from .blocks import HtmlBlock
 
         return HtmlBlock(
             f'<div class="op-cover"><p class="op-kicker">Lokal platsutveckling · urval</p>'
@@ -413,12 +413,12 @@ class Screening:
         return bool(self.frame["service_proxy"].any()) if len(self.frame) else False
 
     def rules_text(self):
-        from .profile import markdown_block
+        from .blocks import markdown_block
 
         return markdown_block("\n\n".join(self.rules.describe(self.proxy)))
 
     def summary(self):
-        from .profile import markdown_block
+        from .blocks import markdown_block
 
         s = self.frame
         n, k = len(s), int(s["kandidat"].sum())
@@ -448,8 +448,8 @@ class Screening:
         typing — plain JavaScript inside the file, so it works offline from the file system."""
         import html as _html
 
-        from .profile import HtmlBlock
-        from .profile import html_table
+        from .blocks import HtmlBlock
+        from .blocks import html_table
 
         shown = display_table(self.frame)
         body = html_table(shown)
@@ -463,7 +463,6 @@ class Screening:
                                      for j, c in enumerate(cells[1:]))
             out.append(row)
         body = "<tr>".join(out).replace("<table ", '<table id="op-urval" ', 1)
-        titles = ' '.join([])  # noqa: F841 - names on hover come from the map's own chart
         proxy = " (ersättningsmått)" if self.proxy else ""
         html_text = (
             '<div class="op-sortable">'
@@ -503,7 +502,7 @@ class Screening:
         return out
 
     def sources_table(self):
-        from .profile import Table
+        from .blocks import Table
 
         return Table(pd.DataFrame(self.sources()).rename(columns=str.capitalize), caption="Källor",
                      source="Statistiska centralbyrån (SCB), fri data (CC0); Tillväxtanalys (Pipos)")

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ortsprofil import cli, report
+from ortsprofil import batch, cli, report
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,7 @@ def test_comparison_report(tmp_path):
 
 def test_batch_isolates_failures_and_skips_unchanged(tmp_path):
     codes = ["Näsum", "Glimåkra", "Finnsinte", "1256TC101"]
-    first = report.build_all(codes=codes, workers=2, reports_dir=tmp_path)
+    first = batch.build_all(codes=codes, workers=2, reports_dir=tmp_path)
     assert sorted(first.built) == ["Broby (Östra Göinge)", "Glimåkra (Östra Göinge)", "Näsum (Bromölla)"]
     assert [label for label, _ in first.failed] == ["Finnsinte"]
     assert "Hittar ingen tätort" in first.failed[0][1]
@@ -44,11 +44,11 @@ def test_batch_isolates_failures_and_skips_unchanged(tmp_path):
     assert "<script>" in index and "http" not in index.split("<script>")[1]  # offline JS, no CDN
 
     before = {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/ortsprofil.html")}
-    again = report.build_all(codes=codes[:2] + codes[3:], workers=2, reports_dir=tmp_path)
+    again = batch.build_all(codes=codes[:2] + codes[3:], workers=2, reports_dir=tmp_path)
     assert again.built == [] and len(again.skipped) == 3 and again.ok
     assert {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/ortsprofil.html")} == before
 
-    forced = report.build_all(codes=["Näsum"], workers=1, reports_dir=tmp_path, force=True)
+    forced = batch.build_all(codes=["Näsum"], workers=1, reports_dir=tmp_path, force=True)
     assert forced.built == ["Näsum (Bromölla)"]
 
 
@@ -56,7 +56,7 @@ def test_cli_jamfor_and_alla_exit_codes(reports_dir, capsys, monkeypatch):
     assert cli.main(["jamfor", "--min", "5000", "--max", "400"]) == 2
     assert "större än" in capsys.readouterr().err
     assert list(reports_dir.iterdir()) == []
-    monkeypatch.setattr(report, "select", lambda *a, **k: ["Näsum", "Finnsinte"])
+    monkeypatch.setattr(batch, "select", lambda *a, **k: ["Näsum", "Finnsinte"])
     assert cli.main(["alla", "-j", "1"]) == 1  # one failure → non-zero
     err = capsys.readouterr().err
     assert "misslyckades: Finnsinte" in err and "Byggda: 1" in err

@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from ortsprofil import cli, report
+from ortsprofil import batch, cli, report
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,16 +107,16 @@ def test_unreachable_scb_is_reported(tmp_path):
 
 @pytest.mark.slow
 def test_selection_by_name_kommun_and_band_keeps_default_peers(tmp_path):
-    assert report.select("12", orter="Näsum,Glimåkra") == ["1256TB102", "1272TB105"]
-    assert set(report.select("12", kommuner="Bromölla")) >= {"1272TB105"}
-    assert report.select("alla", 100_000, 10_000_000)[:1] == ["0180TB101"] or report.select("alla", 100_000, 10_000_000)
-    res = report.build_all("12", 1300, 1320, workers=1, reports_dir=tmp_path)  # only Näsum is 1 300–1 320
+    assert batch.select("12", orter="Näsum,Glimåkra") == ["1256TB102", "1272TB105"]
+    assert set(batch.select("12", kommuner="Bromölla")) >= {"1272TB105"}
+    assert batch.select("alla", 100_000, 10_000_000)[:1] == ["0180TB101"] or batch.select("alla", 100_000, 10_000_000)
+    res = batch.build_all("12", 1300, 1320, workers=1, reports_dir=tmp_path)  # only Näsum is 1 300–1 320
     assert res.ok and res.built == ["Näsum (Bromölla)"]
     rec = json.loads((tmp_path / "nasum" / "profil.json").read_text(encoding="utf-8"))
     assert (rec["params"]["peer_min"], rec["params"]["peer_max"]) == (400, 4000)
     meta = json.loads((tmp_path / "nasum" / "meta.json").read_text(encoding="utf-8"))
     assert meta["peer_rank"] == [22, 62]  # as `rapport Näsum` says, not "1 av 1"
-    res = report.build_all("12", kommuner="Östra Göinge", orter="Glimåkra", workers=1, reports_dir=tmp_path)
+    res = batch.build_all("12", kommuner="Östra Göinge", orter="Glimåkra", workers=1, reports_dir=tmp_path)
     assert res.built == ["Glimåkra (Östra Göinge)"]
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert index.count('ortsprofil.html"') == 2

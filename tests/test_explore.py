@@ -101,7 +101,7 @@ def test_app_widgets_and_save_button(reports_dir):
 def test_notebook_runs_with_papermill(tmp_path):
     import nbformat
 
-    from ortsprofil.report import execute_notebook
+    from ortsprofil.execute import execute_notebook
 
     nb = execute_notebook(config.NOTEBOOKS_DIR / "utforska.ipynb", tmp_path / "u.ipynb",
                           {"ort": "Glimåkra", "jamfor": "Näsum|Broby", "amne": "befolkning", "visa": "antal"})

@@ -10,7 +10,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from ortsprofil import config, records, report
+from ortsprofil import batch, config, records, report
 from ortsprofil.errors import InvalidParameterError
 from ortsprofil.snapshot import Snapshot
 
@@ -140,25 +140,25 @@ def test_choose_earlier(tmp_path):
 @pytest.mark.slow
 def test_batch_rebuilds_exactly_the_profiles_whose_tables_changed(snap_env, reports_dir):
     towns = ["Näsum", "Glimåkra", "Vittsjö"]  # only the first two have DeSO figures
-    first = report.build_all("12", workers=1, codes=towns, reports_dir=reports_dir)
+    first = batch.build_all("12", workers=1, codes=towns, reports_dir=reports_dir)
     assert len(first.built) == 3 and first.ok
-    second = report.build_all("12", workers=1, codes=towns, reports_dir=reports_dir)
+    second = batch.build_all("12", workers=1, codes=towns, reports_dir=reports_dir)
     assert second.built == [] and len(second.skipped) == 3
 
     _rewrite(snap_env, "deso_indikatorer", lambda f: f.assign(value=f["value"] * 1.01))
-    third = report.build_all("12", workers=1, codes=towns, reports_dir=reports_dir)
+    third = batch.build_all("12", workers=1, codes=towns, reports_dir=reports_dir)
     assert sorted(third.built) == sorted(l for l in first.built if not l.startswith("Vittsjö"))
     assert [l for l in third.skipped] == [l for l in first.built if l.startswith("Vittsjö")]
     assert all(why == "nya siffror" for _l, why in third.reasons)
 
     # A profile rebuilt by `rapport` with other settings is not taken as up to date, and saying so.
     report.build_report("Vittsjö", reports_dir=reports_dir, mote_datum="2026-12-10")
-    fourth = report.build_all("12", workers=1, codes=["Vittsjö"], reports_dir=reports_dir)
+    fourth = batch.build_all("12", workers=1, codes=["Vittsjö"], reports_dir=reports_dir)
     assert len(fourth.built) == 1 and "andra inställningar" in fourth.reasons[0][1]
     # ... nor a truncated HTML.
     page = reports_dir / "vittsjo" / "ortsprofil.html"
     page.write_bytes(page.read_bytes()[:5000])
-    fifth = report.build_all("12", workers=1, codes=["Vittsjö"], reports_dir=reports_dir)
+    fifth = batch.build_all("12", workers=1, codes=["Vittsjö"], reports_dir=reports_dir)
     assert len(fifth.built) == 1 and fifth.reasons == [(fifth.built[0], "ofullständiga filer")]
 
 
