@@ -50,6 +50,7 @@ def up_to_date(target: Path, params: dict) -> tuple[bool, str]:
         return False, "ofullständiga filer"
     if params.get("pdf") and not _whole(target / "ortsprofil.pdf", b"%%EOF"):
         return False, "ofullständiga filer"
+
     def strip(d: dict) -> dict:  # the earlier record compared with is not a setting of the report
         return {k: v for k, v in d.items() if k != "jamfor_med"}
 
@@ -63,6 +64,11 @@ def up_to_date(target: Path, params: dict) -> tuple[bool, str]:
             return False, "nya siffror"
     return True, ""
 
+
+#: Record parameters as the command-line flags a user knows them by.
+_FLAGS = {"lan": "--lan", "peer_min": "--min", "peer_max": "--max", "peer_typ": "--liknande",
+          "mote_datum": "--mote-datum", "mote_plats": "--mote-plats", "processledare": "--processledare",
+          "baslinje": "--baslinje", "pdf": "--pdf"}
 
 _WORKER_KERNEL: WarmKernel | None = None
 
@@ -99,10 +105,10 @@ def _build_one(code: str, lan: str, lo: int, hi: int, pdf: bool, base: str, forc
         build_report(loc.code, lan=lan, peer_min=lo, peer_max=hi, pdf=pdf, reports_dir=Path(base),
                      kernel=_worker_kernel())
         if why == "andra inställningar" and earlier:
-            old = {k: v for k, v in earlier.get("params", {}).items() if params.get(k) != v}
+            old = {k: v for k, v in earlier.get("params", {}).items() if k in params and params[k] != v}
             return "built", label, "ersatte en rapport byggd med andra inställningar (" + ", ".join(
-                f"{k}={v!r}" for k, v in sorted(old.items())) + ")"
-        return "built", label, why
+                f"{_FLAGS.get(k, k)} {v}" for k, v in sorted(old.items())) + ")"
+        return "built", label, "" if why == "ny" else why
     except OrtsprofilError as exc:
         return "failed", label, str(exc)
     except Exception as exc:  # noqa: BLE001 - one locality's crash must not stop the batch; it is reported

@@ -155,6 +155,7 @@ def test_batch_rebuilds_exactly_the_profiles_whose_tables_changed(snap_env, repo
     report.build_report("Vittsjö", reports_dir=reports_dir, mote_datum="2026-12-10")
     fourth = batch.build_all("12", workers=1, codes=["Vittsjö"], reports_dir=reports_dir)
     assert len(fourth.built) == 1 and "andra inställningar" in fourth.reasons[0][1]
+    assert "--mote-datum 2026-12-10" in fourth.reasons[0][1]
     # ... nor a truncated HTML.
     page = reports_dir / "vittsjo" / "ortsprofil.html"
     page.write_bytes(page.read_bytes()[:5000])
