@@ -290,7 +290,7 @@ def age_structure(p, ax: Axes | None = None) -> Axes:
                         textcoords="offset points", ha="center", fontsize=7)
     ax.set_xticks(x, [f"{b} år" for b in a.index])
     ax.set_ylabel("Andel av befolkningen (%)")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: T.fmt_number(v)))
+    thousands(ax.yaxis)
     ax.legend(fontsize=8, frameon=False, ncols=min(3, n))
     ax.set_ylim(0, float(np.nanmax(a.to_numpy())) * 1.45)
     yrs = sorted(set(years.values())) if years else [a.attrs.get("year", "")]
@@ -315,7 +315,7 @@ def age_trend(p, ax: Axes | None = None) -> Axes:
         if len(g):
             ax.plot(g["year"], g["share"], color=color, ls=ls, marker=marker, ms=4, label=name, gid=f"trend-{code}")
     ax.set_ylabel("Andel 65 år och äldre (%)")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: T.fmt_number(v)))
+    thousands(ax.yaxis)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=8, frameon=False)
     years = f"{int(t['year'].min())}–{int(t['year'].max())}"
@@ -336,7 +336,7 @@ def income_trend(p, ax: Axes | None = None) -> Axes:
             label=f"Mittersta kommunen i {p.lan_name}", gid="lan-median")
     ax.plot(t["year"], t["kommun"], color=PALETTE["kommun"], lw=2, marker="o", ms=3, label=p.kommun_label, gid="kommun")
     ax.set_ylabel("Medianinkomst (tkr)")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: T.fmt_number(v)))
+    thousands(ax.yaxis)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=8, frameon=False, loc="upper left")
     _title(ax, f"Medianinkomst 16 år och äldre, {int(t['year'].min())}–{int(t['year'].max())} (löpande priser)")

@@ -592,20 +592,14 @@ INDICATORS += [
         "skattesats", "Kommunal skattesats (kommun och region)", "procent", "arbete", "kommun",
         tax_rate, table="SCB OE0101 (TAB2017)", ref="senaste året", requires=("kommun_skattesats",),
     ),
-    Indicator(
-        "andel_hyresratt", "Andel hushåll i hyresrätt", "procent", "boende", "kommun",
-        tenure_share("boende_hyresratt"), table="SCB HE0111 hushåll efter boendeform", ref="2019",
-        requires=("kommun_hushall",),
-    ),
-    Indicator(
-        "andel_bostadsratt", "Andel hushåll i bostadsrätt", "procent", "boende", "kommun",
-        tenure_share("boende_bostadsratt"), table="SCB HE0111 hushåll efter boendeform", ref="2019",
-        requires=("kommun_hushall",),
-    ),
-    Indicator(
-        "andel_smahus_agande", "Andel hushåll i eget småhus (äganderätt)", "procent", "boende", "kommun",
-        tenure_share("boende_smahus_agande"), table="SCB HE0111 hushåll efter boendeform", ref="2019",
-        requires=("kommun_hushall",),
+    *(
+        Indicator(key, label, "procent", "boende", "kommun", tenure_share(variable),
+                  table="SCB HE0111 hushåll efter boendeform", ref="2019", requires=("kommun_hushall",))
+        for key, label, variable in (
+            ("andel_hyresratt", "Andel hushåll i hyresrätt", "boende_hyresratt"),
+            ("andel_bostadsratt", "Andel hushåll i bostadsrätt", "boende_bostadsratt"),
+            ("andel_smahus_agande", "Andel hushåll i eget småhus (äganderätt)", "boende_smahus_agande"),
+        )
     ),
 ]
 

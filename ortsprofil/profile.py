@@ -29,9 +29,9 @@ from .compute import (  # noqa: F401 - re-exported for the notebook, explore and
 )
 from .model import (  # noqa: F401 - re-exported
     CKM_NOTE, COMPARATORS, NEARBY_KM, NOISE_FROM_YEAR, NOISE_PERSONS, SECTIONS, SMALL_BASE, SMALL_COUNT,
-    ProfileData, Source, Stat, _period,
+    ProfileData, Source, Stat,
 )
-from .present import ProfileView, _source_line, meeting_line  # noqa: F401 - re-exported
+from .present import ProfileView, meeting_line  # noqa: F401 - re-exported
 from .present_tables import ProfileTables
 
 

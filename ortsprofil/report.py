@@ -195,8 +195,8 @@ def build_report(
         previous = _read_record(target)
         if previous and previous.get("tables") != record["tables"]:
             meta["new_figures_since"] = previous["built"]  # the index says "nya siffror sedan …"
-        elif previous and _read_meta(target).get("new_figures_since"):
-            meta["new_figures_since"] = _read_meta(target)["new_figures_since"]
+        elif previous and (since := _read_meta(target).get("new_figures_since")):
+            meta["new_figures_since"] = since  # still unseen: a rebuild without new figures keeps the mark
         _write_json(tmp / "meta.json", meta)
         _place(tmp, target)
         records.save(target, record)

@@ -32,7 +32,7 @@ import pandas as pd
 from . import config
 from . import text as T
 from .errors import InvalidParameterError
-from .localities import Registry, fold, registry
+from .localities import Registry, fold, registry, validate_lan
 
 #: The pilot localities of lokal platsutveckling.
 PILOTS = ("1272TB105", "1256TB102")  # Näsum, Glimåkra
@@ -43,6 +43,8 @@ CRITERIA = {
 }
 #: Where no pharmacy data covers the län: a tätort this large usually has a pharmacy.
 SERVICE_PROXY_INV = 3_000
+#: The service column's header where the proxy stands in for pharmacy data.
+PROXY_HEADER = "Till tätort ≥ {} inv. (km, ersättning)".format(f"{SERVICE_PROXY_INV:,}".replace(",", " "))
 #: The one period of the change column.
 CHANGE_YEARS = (2015, 2020)
 #: Upper bounds that keep a mistyped threshold from passing as a rule.
@@ -270,11 +272,13 @@ HEADERS = {
 }
 
 
+def _yes_no(v) -> str:
+    """A criterion for readers: ja, nej, or "uppgift saknas" when it cannot be judged."""
+    return T.MISSING if pd.isna(v) else ("ja" if v else "nej")
+
+
 def display_table(s: pd.DataFrame) -> pd.DataFrame:
     """The screening as reader-facing Swedish strings (same rows and order as ``s``)."""
-    def yes_no(v) -> str:
-        return T.MISSING if pd.isna(v) else ("ja" if v else "nej")
-
     def km(v) -> str:
         return T.fmt_number(v, 1)
 
@@ -283,13 +287,13 @@ def display_table(s: pd.DataFrame) -> pd.DataFrame:
         HEADERS["kandidat"]: ["ja" if v else "nej" for v in s["kandidat"]],
         HEADERS["tatort_name"]: [("★ " if p else "") + n for n, p in zip(s["tatort_name"], s["pilot"])],
         HEADERS["kommun_name"]: s["kommun_name"],
-        **{CRITERIA[c]: [yes_no(v) for v in s[c]] for c in CRITERIA},
+        **{CRITERIA[c]: [_yes_no(v) for v in s[c]] for c in CRITERIA},
         HEADERS["antal_uppfyllda"]: s["antal_uppfyllda"].astype(str) + f" av {len(CRITERIA)}",
         HEADERS["population"]: [T.fmt_number(v) for v in s["population"]],
         HEADERS["forandring"]: [T.fmt_signed_percent(v) if not T.is_missing(v) else T.MISSING for v in s["forandring"]],
         HEADERS["forandring_avser"]: [a or "–" for a in s["forandring_avser"]],
         HEADERS["avstand_stad"]: [km(v) for v in s["avstand_stad"]],
-        ("Till tätort ≥ 3 000 inv. (km, ersättning)" if proxy else HEADERS["service_km"]): [km(v) for v in s["service_km"]],
+        (PROXY_HEADER if proxy else HEADERS["service_km"]): [km(v) for v in s["service_km"]],
         HEADERS["density"]: [T.fmt_number(v) for v in s["density"]],
         HEADERS["tatorter_10km"]: [T.fmt_number(v) for v in s["tatorter_10km"]],
     })
@@ -315,7 +319,7 @@ def export(s: pd.DataFrame, folder, sources: list[dict[str, str]]) -> dict[str, 
     cols = [c for c in HEADERS if c in s.columns and not (c == "ombud_km" and s["ombud_km"].isna().all())]
     table = s[cols].copy()
     for c in CRITERIA:
-        table[c] = table[c].map(lambda v: T.MISSING if pd.isna(v) else ("ja" if v else "nej"))
+        table[c] = table[c].map(_yes_no)
     table["kandidat"] = table["kandidat"].map({True: "ja", False: "nej"})
     table["forandring_avser"] = table["forandring_avser"].replace("", None)
     # Values as shown (Excel's formats and the Swedish CSV agree): whole persons, tenths of km and %.
@@ -327,7 +331,7 @@ def export(s: pd.DataFrame, folder, sources: list[dict[str, str]]) -> dict[str, 
             table[c] = table[c].round(1)
     swedish = table.rename(columns=HEADERS)
     if bool(s.get("service_proxy", pd.Series([False])).any()):
-        swedish = swedish.rename(columns={HEADERS["service_km"]: "Till tätort ≥ 3 000 inv. (km, ersättning)"})
+        swedish = swedish.rename(columns={HEADERS["service_km"]: PROXY_HEADER})
     rules = s.attrs.get("rules", {})
     params = pd.DataFrame({"Inställning": [PARAM_NAMES.get(k, k) for k in rules],
                            "Värde": [(", ".join(v) or "alla") if isinstance(v, (list, tuple)) else str(v)
@@ -377,7 +381,7 @@ def _format_sheet(ws, frame: pd.DataFrame) -> None:
     for i, col in enumerate(ws.iter_cols(min_row=1, max_row=ws.max_row), start=1):
         header = str(col[0].value or "")
         col[0].font = Font(bold=True)
-        key = by_header.get(header, "service_km" if header.startswith("Till tätort ≥ 3 000") else "")
+        key = by_header.get(header, "service_km" if header == PROXY_HEADER else "")
         fmt = _NUMBER_FORMATS.get(key)
         if fmt:
             for cell in col[1:]:
@@ -475,19 +479,15 @@ class Screening:
         )
         return HtmlBlock(html_text, shown.to_string(index=False))
 
-    @staticmethod
-    def _sort_keys(shown: pd.DataFrame) -> list[list]:
+    def _sort_keys(self, shown: pd.DataFrame) -> list[list]:
+        """Per shown column, the raw values to sort by (numbers as numbers, yes/no as 1/0, a value
+        that is missing as "~", which sorts last)."""
+        raw_of = {v: k for k, v in HEADERS.items()} | {PROXY_HEADER: "service_km"}
         keys = []
         for col in shown.columns:
-            vals = []
-            for v in shown[col]:
-                t = str(v).replace("\xa0", "").replace(" ", "").replace("−", "-").replace("+", "").replace(",", ".")
-                t = t.split("av")[0] if col == HEADERS["antal_uppfyllda"] else t
-                try:
-                    vals.append(float(t))
-                except ValueError:
-                    vals.append("~" if str(v).startswith(T.MISSING) else str(v).lstrip("★ "))
-            keys.append(vals)
+            values = self.frame[raw_of[col]]
+            keys.append(["~" if pd.isna(v) or v == "" else int(v) if isinstance(v, (bool, np.bool_)) else v
+                         for v in values])
         return keys
 
     def sources(self) -> list[dict[str, str]]:
@@ -541,9 +541,7 @@ def run(lan: str = "12", min_inv: int | str = config.PEER_MIN, max_inv: int | st
         kommuner: str = "", reg: Registry | None = None) -> Screening:
     """Validate the parameters (typed errors, before any work) and screen the län."""
     reg = reg or registry()
-    lan = str(lan).strip().zfill(2)
-    if lan not in set(reg.frame["lan_code"]):
-        raise InvalidParameterError(f"Okänd länskod {lan!r}. Skåne län har koden 12; se `ortsprofil orter`.")
+    lan = validate_lan(lan, reg=reg)
     try:
         rules = Rules(lan=lan, min_inv=int(min_inv), max_inv=int(max_inv), stad_inv=int(stad_inv),
                       stad_km=float(stad_km), service_km=float(service_km),
