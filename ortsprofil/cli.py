@@ -75,19 +75,24 @@ def _explain(exc: OrtsprofilError) -> str:
 
 
 def cmd_rapport(args: argparse.Namespace) -> int:
-    from .localities import registry, validate_lan
-    from .records import validate_baseline
-    from .report import build_report
+    from .execute import EarlyKernel
 
-    loc = registry().find(args.ort)  # fail fast, before papermill starts a kernel
-    if args.lan:
-        validate_lan(args.lan)
-    validate_baseline(args.baslinje)
-    _say(f"Bygger ortsprofil för {loc.name} ({loc.kommun_name} kommun, kod {loc.code}) …")
-    result = build_report(args.ort, lan=args.lan, peer_min=args.min, peer_max=args.max, pdf=args.pdf,
-                          mote_datum=args.mote_datum, mote_plats=args.mote_plats, processledare=args.processledare,
-                          peer_typ=args.liknande, baslinje=args.baslinje,
-                          jamfor_med="" if args.jamfor_med == "ingen" else args.jamfor_med)
+    # The kernel starts first and warms up on the other core while the input is checked; a bad
+    # input kills it again (exit 2, nothing written).
+    with EarlyKernel() as kernel:
+        from .localities import registry, validate_lan
+        from .records import validate_baseline
+        from .report import build_report
+
+        loc = registry().find(args.ort)
+        if args.lan:
+            validate_lan(args.lan)
+        validate_baseline(args.baslinje)
+        _say(f"Bygger ortsprofil för {loc.name} ({loc.kommun_name} kommun, kod {loc.code}) …")
+        result = build_report(args.ort, lan=args.lan, peer_min=args.min, peer_max=args.max, pdf=args.pdf,
+                              mote_datum=args.mote_datum, mote_plats=args.mote_plats,
+                              processledare=args.processledare, peer_typ=args.liknande, baslinje=args.baslinje,
+                              jamfor_med="" if args.jamfor_med == "ingen" else args.jamfor_med, early=kernel)
     _say(f"Klart. Rapporten finns i {result.folder}")
     print(result.html)
     if result.pdf:

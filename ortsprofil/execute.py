@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,6 +79,23 @@ def _kernel_manager_class():
             kw.setdefault("preexec_fn", _kernel_preexec)
             return await super()._async_launch_kernel(kernel_cmd, **kw)
 
+        def client(self, **kwargs):
+            # Each client its own session id: the id is the client's zmq identity, and the kernel's
+            # ROUTER socket ignores a second client with the identity of one still connected (the
+            # warm-up client and papermill's would then race, and papermill wait forever).
+            import uuid
+
+            import zmq
+
+            session = self.session.clone()
+            session.session = str(uuid.uuid4())
+            kwargs.setdefault("session", session)
+            # Clients share the process's zmq context instead of each owning one: nbclient leaves
+            # the client of a kernel it did not start (EarlyKernel) open, and a client that owns its
+            # context warns when collected with channels open, or blocks destroying it.
+            kwargs.setdefault("context", zmq.Context.instance())
+            return super().client(**kwargs)
+
         def cleanup_resources(self, restart: bool = False) -> None:
             super().cleanup_resources(restart=restart)
             if not restart:
@@ -92,11 +110,14 @@ def execute_notebook(
     parameters: dict,
     *,
     cwd: Path | None = None,
+    kernel: EarlyKernel | None = None,
 ) -> nbformat.NotebookNode:
     """Execute ``source`` with papermill into ``output`` (kernel ``python3``).
 
     Parameters are passed through papermill's Python API, so strings stay strings
-    ("0114" is never turned into 114).
+    ("0114" is never turned into 114). With ``kernel`` (an :class:`EarlyKernel`) papermill runs the
+    notebook in that already started kernel and leaves it running (its caller asks it for the
+    results and kills it); otherwise papermill starts and shuts down its own.
 
     Raises
     ------
@@ -106,6 +127,7 @@ def execute_notebook(
     import papermill as pm
 
     _check_notebook(source)
+    extra = {"km": kernel.km} if kernel is not None else {}
     try:
         with _own_signal_handlers():
             return pm.execute_notebook(
@@ -118,6 +140,7 @@ def execute_notebook(
                 log_output=False,
                 request_save_on_cell_execute=False,
                 kernel_manager_class=_kernel_manager_class(),
+                **extra,
             )
     except pm.PapermillExecutionError as exc:
         raise ReportError(f"Notebooken {source.name} stoppade: {exc.ename}: {exc.evalue}") from exc
@@ -162,6 +185,93 @@ def _check_notebook(source: Path) -> None:
     except (ValueError, nbformat.ValidationError, UnicodeDecodeError) as exc:
         raise ReportError(f"Notebooken {source} är skadad och kan inte läsas (inte giltig notebook-JSON: "
                           f"{str(exc).splitlines()[0][:120]}). Hämta en hel kopia, t.ex. med git checkout.") from None
+
+
+def _kill_kernel(km) -> None:
+    """SIGKILL the kernel process and remove its files; no messages (safe in a signal handler)."""
+    try:
+        pid = getattr(km.provisioner, "pid", None)
+        if pid:
+            os.kill(pid, 9)
+            km.provisioner.process.wait(timeout=5)  # reaped: no zombie in a long-lived process
+    except (OSError, AttributeError, subprocess.TimeoutExpired):
+        pass
+    try:
+        km.cleanup_resources()
+    except Exception:  # noqa: BLE001 - best effort on the way out
+        pass
+
+
+#: Sent to a report's kernel as soon as it is up: the imports and the data every profile shares.
+WARM_UP = "__import__('ortsprofil.profile').profile.warm()"
+
+
+def _ask(kc, code: str, mime: str, timeout: float = 120) -> object | None:
+    """Run ``code`` in the kernel behind client ``kc`` and return the first output of type ``mime``
+    (None when the code raised or showed no such output)."""
+    found: list = []
+
+    def hook(msg: dict) -> None:
+        data = msg.get("content", {}).get("data", {})
+        if msg.get("msg_type") in ("display_data", "execute_result") and mime in data and not found:
+            found.append(data[mime])
+
+    reply = kc.execute_interactive(code, store_history=False, output_hook=hook, timeout=timeout)
+    return found[0] if found and reply["content"].get("status") == "ok" else None
+
+
+class EarlyKernel:
+    """A kernel for one report, started before the input is checked and warmed up meanwhile.
+
+    Starting the kernel (about a second) and importing pandas, matplotlib and the profile code in
+    it (another one or two) no longer wait for the command line: they run on the second core
+    while the parent checks its input and loads papermill. ``warm`` is sent to the kernel as soon
+    as it is ready (silently; errors there surface when the notebook runs). When the report is
+    done, :meth:`ask` fetches results from the kernel's namespace and :meth:`kill` ends it at once.
+    Use as a context manager: the kernel never outlives the ``with`` block.
+    """
+
+    def __init__(self, warm: str = WARM_UP, cwd: Path | None = None):
+        self.km = _kernel_manager_class()(kernel_name="python3")
+        self.km.start_kernel(cwd=str(cwd or config.NOTEBOOKS_DIR))
+        self._warmer = threading.Thread(target=self._warm, args=(warm,), name="ortsprofil-warm", daemon=True)
+        self._warmer.start()
+
+    def _warm(self, code: str) -> None:
+        kc = self.km.client()
+        try:
+            kc.start_channels()
+            kc.wait_for_ready(timeout=120)
+            if code:
+                msg_id = kc.execute(code, silent=True, store_history=False)
+                while kc.get_shell_msg(timeout=120)["parent_header"].get("msg_id") != msg_id:
+                    pass
+        except Exception:  # noqa: BLE001 - the kernel died or was killed: the notebook run reports it
+            pass
+        finally:
+            kc.stop_channels()
+
+    def ask(self, code: str, mime: str) -> object | None:
+        """Run ``code`` in the kernel (after the notebook) and return its first ``mime`` output."""
+        kc = self.km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            return _ask(kc, code, mime)
+        except (RuntimeError, TimeoutError):
+            return None
+        finally:
+            kc.stop_channels()
+
+    def kill(self) -> None:
+        """End the kernel at once (its work is done or no longer wanted) and remove its files."""
+        _kill_kernel(self.km)
+
+    def __enter__(self) -> EarlyKernel:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.kill()
 
 
 class WarmKernel:
@@ -229,21 +339,17 @@ class WarmKernel:
         self.runs += 1
         return nb
 
+    def ask(self, code: str, mime: str) -> object | None:
+        """Run ``code`` in the kernel (after a notebook) and return its first ``mime`` output."""
+        try:
+            return _ask(self.kc, code, mime)
+        except (RuntimeError, TimeoutError):
+            return None
+
     def kill(self) -> None:
         """Kill the kernel process at once and remove its files (from a signal handler: no messages)."""
-        km = self.km
-        if km is None:
-            return
-        try:
-            pid = getattr(km.provisioner, "pid", None)
-            if pid:
-                os.kill(pid, 9)
-        except (OSError, AttributeError):
-            pass
-        try:
-            km.cleanup_resources()
-        except Exception:  # noqa: BLE001 - best effort on the way out
-            pass
+        if self.km is not None:
+            _kill_kernel(self.km)
 
     def close(self) -> None:
         if self.kc is not None:

@@ -242,11 +242,36 @@ def tatort_outlines(snap, xmin: float, ymin: float, xmax: float, ymax: float) ->
     """Lantmäteriet's approximate tätort outlines in the window (empty where the snapshot has none)."""
     if snap is None or not snap.has("tatort_ytor"):
         return gpd.GeoDataFrame({"tatort_code": []}, geometry=[], crs=3006)
+    return _outline_frame(snap).cx[xmin:xmax, ymin:ymax]
+
+
+_OUTLINES: dict = {}
+
+
+def _outline_frame(snap) -> gpd.GeoDataFrame:
+    """All outlines of the snapshot, decoded once per version of the table (a kernel serves many maps)."""
     import shapely
 
-    f = snap.read("tatort_ytor")
-    g = gpd.GeoDataFrame({"tatort_code": f["tatort_code"]}, geometry=shapely.from_wkb(f["wkb"].tolist()), crs=3006)
-    return g.cx[xmin:xmax, ymin:ymax]
+    key = (id(snap), snap.signature(("tatort_ytor",)))
+    if key not in _OUTLINES:
+        f = snap.read("tatort_ytor")
+        _OUTLINES.clear()
+        _OUTLINES[key] = gpd.GeoDataFrame({"tatort_code": f["tatort_code"]},
+                                          geometry=shapely.from_wkb(f["wkb"].tolist()), crs=3006)
+    return _OUTLINES[key]
+
+
+def warm(snap=None) -> None:
+    """Load the map layers, the tätort outlines and the label placer once (see ``profile.warm``)."""
+    import adjustText  # noqa: F401 - importing is the point
+
+    from .snapshot import default
+
+    _layer("kommun")
+    _layer("lan")
+    snap = snap or default()
+    if snap.has("tatort_ytor"):
+        _outline_frame(snap)
 
 
 

@@ -137,3 +137,20 @@ def build(
         sources=sorted({s.source for s in stats.values()}, key=lambda s: s.table), notes=notes,
         built=date.today().isoformat(), snapshot=reg.snapshot,
     )
+
+
+def warm() -> None:
+    """Prepare what every profile shares: the chart and map modules, the registry, each indicator
+    for all tätorter and the map layers. A report's kernel runs this while the command line still
+    checks its input (see :class:`ortsprofil.execute.EarlyKernel`); later builds find it cached."""
+    from . import charts, maps  # noqa: F401 - importing them is the point
+    from .compute import _aggregate
+
+    data = data_for(registry())
+    for indicator in ind.INDICATORS:
+        if indicator.periodic or not all(data.has(k) for k in indicator.requires):
+            continue
+        _compute(indicator, data)
+        if indicator.level == "tatort" and indicator.aggregate is not None:
+            _aggregate(indicator, data)
+    maps.warm()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import config
 from .errors import InvalidParameterError
-from .execute import WarmKernel, execute_notebook
+from .execute import EarlyKernel, WarmKernel, execute_notebook
 from .index import write_index
 from .localities import Locality, registry, validate_band, validate_lan
 from .render import to_html, to_pdf
@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 
 
 PROFILE_NOTEBOOK = "ortsprofil.ipynb"
-#: Cells with these tags never reach the reader.
+#: How the kernel hands the record of the Profile it showed back to the parent (see :func:`handoff`).
+HANDOFF_MIME = "application/vnd.ortsprofil.handoff+json"
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,31 @@ def key_figures(p) -> dict:
     }
 
 
+def handoff(p, params: str) -> None:
+    """In the kernel, after the notebook: show the build record and the index figures of ``p`` (the
+    Profile the notebook showed) as one output the parent reads — the parent never builds the
+    profile a second time. ``params`` is the record's parameters as JSON."""
+    from IPython.display import display
+
+    from . import records
+    from .profile import Profile
+
+    if not isinstance(p, Profile):
+        raise TypeError("p är ingen ortsprofil")
+    payload = {"record": records.make(p, json.loads(params), ""), "key": key_figures(p)}
+    display({HANDOFF_MIME: json.dumps(payload, ensure_ascii=False, default=str)}, raw=True)
+
+
+def _handoff_from(runner, rec_params: dict) -> dict | None:
+    code = (f"__import__('ortsprofil.report', fromlist=['handoff']).handoff("
+            f"p, {json.dumps(rec_params, ensure_ascii=False)!r})")
+    text = runner.ask(code, HANDOFF_MIME)
+    try:
+        return json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
 def build_report(
     ort: str,
     lan: str | None = None,
@@ -112,6 +138,7 @@ def build_report(
     reports_dir: Path | None = None,
     notebook: Path | None = None,
     kernel: WarmKernel | None = None,
+    early: EarlyKernel | None = None,
     mote_datum: str = "",
     mote_plats: str = "",
     processledare: str = "",
@@ -137,6 +164,9 @@ def build_report(
         "samma" (villages with villages) or "alla" (every tätort in the band).
     kernel : WarmKernel, optional
         Run in this long-lived kernel instead of a fresh papermill kernel (batch builds).
+    early : EarlyKernel, optional
+        A kernel the caller started (and warmed) before checking its input; by default one is
+        started here, first thing. Killed as soon as the notebook's results are fetched.
     jamfor_med : str, optional
         The earlier record for "Sedan förra underlaget": a profil.json, a date ÅÅÅÅ-MM-DD (the latest
         record built then or before), "" for none; default (None) the latest earlier record.
@@ -154,6 +184,17 @@ def build_report(
     ReportError
         When the notebook or the export fails (the previous report, if any, is kept).
     """
+    with contextlib.ExitStack() as stack:
+        if kernel is None and early is None:
+            early = stack.enter_context(EarlyKernel())  # boots while the input is checked
+        return _build_report(ort, lan, peer_min, peer_max, pdf=pdf, reports_dir=reports_dir, notebook=notebook,
+                             runner=kernel or early, mote_datum=mote_datum, mote_plats=mote_plats,
+                             processledare=processledare, peer_typ=peer_typ, jamfor_med=jamfor_med,
+                             baslinje=baslinje)
+
+
+def _build_report(ort, lan, peer_min, peer_max, *, pdf, reports_dir, notebook, runner, mote_datum, mote_plats,
+                  processledare, peer_typ, jamfor_med, baslinje) -> ReportResult:
     loc = registry().find(ort)
     lo, hi = validate_band(peer_min, peer_max)
     lan = "" if lan in (None, "") else validate_lan(lan)
@@ -176,10 +217,20 @@ def build_report(
                   "mote_datum": str(mote_datum or ""), "mote_plats": str(mote_plats or ""),
                   "processledare": str(processledare or ""), "jamfor_med": str(earlier or ""),
                   "baslinje": baslinje}
-        if kernel is not None:
-            nb = kernel.execute(source, tmp / PROFILE_NOTEBOOK, params)
+        if isinstance(runner, WarmKernel):
+            nb = runner.execute(source, tmp / PROFILE_NOTEBOOK, params)
         else:
-            nb = execute_notebook(source, tmp / PROFILE_NOTEBOOK, params)
+            nb = execute_notebook(source, tmp / PROFILE_NOTEBOOK, params, kernel=runner)
+        rec_params = {**{k: v for k, v in params.items() if k != "ort"}, "pdf": pdf}
+        got = _handoff_from(runner, rec_params)
+        if isinstance(runner, EarlyKernel):
+            runner.kill()  # done with the kernel: its memory is free before the export
+        if got:
+            record, key = got["record"], got["key"]
+            record["code"] = records.code_fingerprint(source)
+        else:  # a notebook without the usual `p` (tests, own notebooks): build the profile here
+            p = build(loc.code, lan=lan, peer_min=lo, peer_max=hi, peer_typ=peer_typ)
+            record, key = records.make(p, rec_params, records.code_fingerprint(source)), key_figures(p)
         footer = (
             f"Ortsprofil för {loc.name} ({loc.kommun_name} kommun). Källa: Statistiska centralbyrån "
             "(SCB), fri data (CC0). Sammanställd med ortsprofil."
@@ -188,10 +239,7 @@ def build_report(
         html_path.write_text(to_html(nb, title=f"Ortsprofil: {loc.name}", footer=footer), encoding="utf-8")
         if pdf:
             to_pdf(html_path, tmp / "ortsprofil.pdf")
-        p = build(loc.code, lan=lan, peer_min=lo, peer_max=hi, peer_typ=peer_typ)
-        rec_params = {**{k: v for k, v in params.items() if k != "ort"}, "pdf": pdf}
-        record = records.make(p, rec_params, records.code_fingerprint(source))
-        meta = {**key_figures(p), "built": record["built"], "params": rec_params, "pdf": pdf}
+        meta = {**key, "built": record["built"], "params": rec_params, "pdf": pdf}
         previous = _read_record(target)
         if previous and previous.get("tables") != record["tables"]:
             meta["new_figures_since"] = previous["built"]  # the index says "nya siffror sedan …"
@@ -200,7 +248,7 @@ def build_report(
         _write_json(tmp / "meta.json", meta)
         _place(tmp, target)
         records.save(target, record)
-    if kernel is None:  # a batch writes the index once, at the end
+    if not isinstance(runner, WarmKernel):  # a batch writes the index once, at the end
         write_index(base)
     return ReportResult(
         locality=loc,
