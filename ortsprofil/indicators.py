@@ -10,7 +10,7 @@ rank among peers from that Series; the notebook never computes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Iterator
 from typing import Callable
 
 import numpy as np
@@ -52,11 +52,17 @@ class Data:
     def has(self, key: str) -> bool:
         return key in self.extra or (self.snapshot is not None and self.snapshot.has(key))
 
-    @cached_property
-    def distances_km(self) -> np.ndarray:
-        """Pairwise straight-line distances between all tätorter (km)."""
-        xy = self.tatorter[["x", "y"]].to_numpy()
-        return np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1]) / 1000.0
+    def distances_km(self, to: np.ndarray | None = None) -> Iterator[tuple[slice, np.ndarray]]:
+        """Straight-line distances (km) from every tätort to the tätorter selected by the boolean mask
+        ``to`` (default all), in blocks of rows: ``(rows, block)`` with ``block[i, j]`` the distance
+        from tätort ``rows.start + i`` to the ``j``-th selected one. Blocks keep memory small (the
+        whole 2 017 × 2 017 matrix and its temporaries took about 100 MB in every kernel)."""
+        xy = self.tatorter[["x", "y"]].to_numpy(dtype=float)
+        other = xy if to is None else xy[to]
+        for start in range(0, len(xy), 256):
+            rows = slice(start, min(start + 256, len(xy)))
+            part = xy[rows]
+            yield rows, np.hypot(part[:, None, 0] - other[None, :, 0], part[:, None, 1] - other[None, :, 1]) / 1000.0
 
 
 @dataclass(frozen=True)
@@ -205,9 +211,12 @@ def distance_to_size(min_population: int, *, self_counts: bool = False) -> Calla
         big = (t["population"] >= min_population).to_numpy()
         if not big.any():
             return pd.Series(np.nan, index=t["tatort_code"], dtype=float)
-        d = data.distances_km[:, big].copy()
-        d[np.arange(len(t))[big], np.arange(big.sum())] = np.inf  # itself
-        nearest = d.min(axis=1)
+        nearest = np.empty(len(t))
+        big_index = np.cumsum(big) - 1  # column of each big town among the big ones
+        for rows, d in data.distances_km(big):
+            mine = np.flatnonzero(big[rows])
+            d[mine, big_index[rows][mine]] = np.inf  # itself
+            nearest[rows] = d.min(axis=1)
         if self_counts:
             nearest[big] = 0.0
         return pd.Series(nearest, index=t["tatort_code"].to_numpy(), dtype=float)
@@ -221,8 +230,9 @@ def tatorter_within(km: float) -> Callable[[Data], pd.Series]:
     """Number of *other* tätorter whose point lies within ``km`` of each tätort."""
 
     def compute(data: Data) -> pd.Series:
-        d = data.distances_km
-        within = (d <= km).sum(axis=1) - 1  # minus itself
+        within = np.empty(len(data.tatorter), dtype=int)
+        for rows, d in data.distances_km():
+            within[rows] = (d <= km).sum(axis=1) - 1  # minus itself
         return pd.Series(within.astype(float), index=data.tatorter["tatort_code"].to_numpy())
 
     compute.__name__ = f"tatorter_within_{km:g}km"
