@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import config, indicators as ind
+from . import config, indicators as ind, measures
 from . import text as T
 from .localities import Locality, Registry
 from .bundle import source_text
@@ -204,7 +204,7 @@ def _age_trend(data: ind.Data, loc: Locality, lan: str) -> pd.DataFrame:
     f = data.table("kommun_alder_55plus") if data.has("kommun_alder_55plus") else pd.DataFrame()
     f = f[f["region_code"].str.startswith(lan)] if len(f) else f
     if len(f):  # 55+ in bands and the total population (alder "") per kommun and year
-        old = f[f["alder"].map(ind._band_of) == "65+"].groupby(["region_code", "year"])["value"].sum()
+        old = f[f["alder"].map(measures._band_of) == "65+"].groupby(["region_code", "year"])["value"].sum()
         total = f[f["alder"] == ""].groupby(["region_code", "year"])["value"].sum()
         if loc.kommun_code in old.index.get_level_values(0):
             own = 100 * old.loc[loc.kommun_code] / total.loc[loc.kommun_code]
@@ -216,7 +216,7 @@ def _age_trend(data: ind.Data, loc: Locality, lan: str) -> pd.DataFrame:
         k = data.table("kommun_alder_kon")
         k = k[(k["variable"] == "folkmangd") & (k["alder"] != "")]
         k = k[k["region_code"].isin([loc.kommun_code, lan, "00"])]
-        g = k.assign(old=k["value"].where(k["alder"].map(ind._band_of) == "65+", 0.0)).groupby(["region_code", "year"])
+        g = k.assign(old=k["value"].where(k["alder"].map(measures._band_of) == "65+", 0.0)).groupby(["region_code", "year"])
         share = 100 * g["old"].sum() / g["value"].sum()
         parts.append(share.rename("share").reset_index())
     if not parts:
@@ -258,8 +258,8 @@ def _deso(snap: Snapshot, loc: Locality) -> dict | None:
             year = int(a["year"].max())
             a = a[a["year"] == year]
             total = a["value"].sum()
-            by_band = a.groupby(a["alder"].map(ind._band_of))["value"].sum()
-            shares = {band: (100.0 * by_band.get(band, 0.0) / total, year) for band in ind.AGE_BANDS}
+            by_band = a.groupby(a["alder"].map(measures._band_of))["value"].sum()
+            shares = {band: (100.0 * by_band.get(band, 0.0) / total, year) for band in measures.AGE_BANDS}
     return {"code": code, "values": values, "age_shares": shares,
             "source": snap.info("deso_indikatorer").scb_table}
 
@@ -278,15 +278,15 @@ def _age_table(data: ind.Data, loc: Locality, lan: str, deso: dict | None = None
     """Shares (%) by age band for the tätort (when fetched), its kommun, the län and riket."""
     if not data.has("kommun_alder_kon"):
         return None
-    bands = list(ind.AGE_BANDS)
+    bands = list(measures.AGE_BANDS)
     cols: dict[str, pd.Series] = {}
     year = None
     if data.has("tatort_alder"):
-        t = ind.tatort_age_counts(data)
+        t = measures.tatort_age_counts(data)
         year = t.attrs["year"]
         if loc.code in t.index:
             cols["ort"] = 100.0 * t.loc[loc.code, bands] / t.loc[loc.code, "total"]
-    k = ind.kommun_age_counts(data, year)
+    k = measures.kommun_age_counts(data, year)
     for who, code in (("kommun", loc.kommun_code), ("lan", lan), ("riket", "00")):
         if code in k.index:
             cols[who] = 100.0 * k.loc[code, bands] / k.loc[code, "total"]

@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from . import config
-from . import indicators as ind
+from . import measures
 from . import text as T
 from .errors import InvalidParameterError
 from .localities import Locality, registry, slugify
@@ -137,7 +137,7 @@ def frame(ort: str, jamfor: str | list[str] | None = None, topic: str = "befolkn
                 band, label = _AGE_COUNTS[key]
                 if not data.has("tatort_alder"):
                     continue
-                counts = ind.tatort_age_counts(data)
+                counts = measures.tatort_age_counts(data)
                 row[label] = float(counts[band].get(loc.code, np.nan)) if band in counts else np.nan
                 cols[label] = Column(key, label, "personer", "tatort")
                 sources.add(f"SCB MI0810 TatortAlderNN, {counts.attrs['year']}")

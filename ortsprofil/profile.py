@@ -17,7 +17,7 @@ from datetime import date
 
 import pandas as pd
 
-from . import config, indicators as ind
+from . import config, indicators as ind, measures
 from . import text as T
 from .errors import InvalidParameterError
 from .localities import Registry, registry, validate_band
@@ -106,7 +106,7 @@ def build(
     data = data_for(reg)
     kommuner = regioner.loc[regioner["level"] == "kommun", "region_code"].tolist()
     ctx = {"ort": loc, "peers": peers, "lan_code": lan, "kommuner": kommuner,
-           "end_year": ind.common_end_year(data, [loc.kommun_code, lan, "00"])}
+           "end_year": measures.common_end_year(data, [loc.kommun_code, lan, "00"])}
     stats: dict[str, Stat] = {}
     missing: list[ind.Indicator] = []
     for indicator in ind.INDICATORS:
