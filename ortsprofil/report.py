@@ -305,7 +305,7 @@ def build_comparison(lan: str = "12", min_inv: int | str = config.PEER_MIN, max_
     The parameters are validated first (typed errors, nothing written). The Excel and CSV hold the
     same rows, in the same order, as the HTML table.
     """
-    from . import screening
+    from . import screening, screening_export
 
     s = screening.run(lan, min_inv, max_inv, stad_inv, stad_km, service_km, kommuner)
     r = s.rules
@@ -319,7 +319,7 @@ def build_comparison(lan: str = "12", min_inv: int | str = config.PEER_MIN, max_
         html_path.write_text(to_html(nb, title=f"Jämförelse av tätorter i {s.lan_name}",
                                      footer="Källa: Statistiska centralbyrån (SCB), fri data (CC0). Sammanställd med ortsprofil."),
                              encoding="utf-8")
-        screening.export(s.frame, tmp, s.sources())
+        screening_export.export(s.frame, tmp, s.sources())
         _place(tmp, target)
     write_index(base)
     return ComparisonResult(target, target / "jamforelse.html", target / "jamforelse.xlsx", target / "jamforelse.csv",
