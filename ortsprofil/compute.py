@@ -25,7 +25,7 @@ def _data_for(reg: Registry) -> ind.Data:
 def _with_fetched_totals(base: pd.DataFrame, by_age_sex: pd.DataFrame) -> pd.DataFrame:
     """Population 31 December per region and year: the bundled series, where fetched replaced by
     SCB TAB638 totals (all ages, both sexes) — one series for charts and growth figures alike."""
-    from .catalogue import total_of
+    from .transforms import total_of
     from .snapshot import coerce_tidy
 
     k = by_age_sex[(by_age_sex["variable"] == "folkmangd") & by_age_sex["source"].str.startswith("SCB TAB")]
