@@ -28,7 +28,8 @@ import pandas as pd
 
 from .errors import DataShapeError, InvalidParameterError, TableNotFoundError
 from .jsonstat import Dimension
-from .snapshot import Snapshot, coerce_tidy
+from .snapshot import Snapshot
+from .tidy import coerce_tidy
 from .transforms import (
     BAS_CONTENTS, age_of, t_alder_kon, t_forandringar, t_inkomst, t_sysselsattning, t_tatort_alder,
     t_tatort_folkmangd, t_utbildning,

@@ -11,7 +11,8 @@ from . import text as T
 from .localities import Locality, Registry
 from .bundle import source_text
 from .model import COMPARATORS, NOISE_FROM_YEAR, NOISE_PERSONS, SMALL_BASE, SMALL_COUNT, Source, Stat
-from .snapshot import Snapshot, empty_tidy
+from .snapshot import Snapshot
+from .tidy import empty_tidy
 
 
 def _data_for(reg: Registry) -> ind.Data:
@@ -26,7 +27,7 @@ def _with_fetched_totals(base: pd.DataFrame, by_age_sex: pd.DataFrame) -> pd.Dat
     """Population 31 December per region and year: the bundled series, where fetched replaced by
     SCB TAB638 totals (all ages, both sexes) — one series for charts and growth figures alike."""
     from .transforms import total_of
-    from .snapshot import coerce_tidy
+    from .tidy import coerce_tidy
 
     k = by_age_sex[(by_age_sex["variable"] == "folkmangd") & by_age_sex["source"].str.startswith("SCB TAB")]
     if k.empty:  # only the bundled 2019 bands: the bundled population series stays as it is

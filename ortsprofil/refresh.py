@@ -21,7 +21,8 @@ import pandas as pd
 from . import catalogue
 from .errors import OrtsprofilError, SnapshotError
 from .scb import ScbClient
-from .snapshot import Snapshot, coerce_tidy, default, now_iso
+from .snapshot import Snapshot, default, now_iso
+from .tidy import coerce_tidy
 
 log = logging.getLogger(__name__)
 

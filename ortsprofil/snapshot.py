@@ -9,7 +9,7 @@ Every statistical table is stored as one Parquet file of tidy rows::
 
 and described in ``manifest.json`` (SCB table id, title, reference date, where it came from
 — ``bundled`` or ``fetched`` —, SCB's ``updated`` stamp, ``fetched_at``, row count, file hash).
-Registry tables (``tatorter``, ``regioner``) have their own columns. Codes are always strings
+Registry tables (``tatorter``, ``regioner``) have their own columns (the shapes: :mod:`ortsprofil.tidy`). Codes are always strings
 ("0114" keeps its zero). Missing SCB values stay NaN with the symbol in ``status``.
 
 The profile code reads a table the same way whether it was bundled or fetched.
@@ -32,66 +32,9 @@ import pandas as pd
 
 from . import config
 from .errors import SnapshotError
-
-TIDY_COLUMNS: list[str] = [
-    "region_code",
-    "region_name",
-    "level",
-    "year",
-    "ref_date",
-    "variable",
-    "alder",
-    "kon",
-    "value",
-    "unit",
-    "status",
-    "source",
-    "note",
-]
-
-_TIDY_DTYPES: dict[str, str] = {
-    "region_code": "str",
-    "region_name": "str",
-    "level": "str",
-    "year": "int64",
-    "ref_date": "str",
-    "variable": "str",
-    "alder": "str",
-    "kon": "str",
-    "value": "float64",
-    "unit": "str",
-    "status": "str",
-    "source": "str",
-    "note": "str",
-}
-
-#: Columns and dtypes of the registry tables.
-REGISTRY_SCHEMAS: dict[str, dict[str, str]] = {
-    "tatorter": {
-        "tatort_code": "str",
-        "tatort_name": "str",
-        "kommun_code": "str",
-        "kommun_name": "str",
-        "lan_code": "str",
-        "lan_name": "str",
-        "x": "float64",
-        "y": "float64",
-        "lon": "float64",
-        "lat": "float64",
-    },
-    "regioner": {
-        "region_code": "str",
-        "region_name": "str",
-        "level": "str",
-        "lan_code": "str",
-    },
-    "tatort_deso": {"tatort_code": "str", "deso_code": "str", "kommun_code": "str"},
-    "tatort_service": {
-        "tatort_code": "str", "apotek_km": "float64", "apotek_namn": "str", "ombud_km": "float64",
-        "ombud_namn": "str", "narmaste_km": "float64", "narmaste_namn": "str",
-    },
-    "tatort_ytor": {"tatort_code": "str", "wkb": "object"},
-}
+from .tidy import (  # noqa: F401 - the tidy shape; importable from here as before
+    REGISTRY_SCHEMAS, TIDY_COLUMNS, _coerce_registry, coerce_tidy, empty_tidy,
+)
 
 MANIFEST = "manifest.json"
 LEVELS = ("riket", "lan", "kommun", "tatort", "deso", "regso")
@@ -132,40 +75,6 @@ class TableInfo:
         for tup in ("sources", "lans", "notes"):
             d[tup] = list(d[tup])
         return d
-
-
-def empty_tidy() -> pd.DataFrame:
-    """An empty tidy frame with the canonical columns and dtypes."""
-    return coerce_tidy(pd.DataFrame({c: [] for c in TIDY_COLUMNS}))
-
-
-def coerce_tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return ``frame`` with exactly the tidy columns in canonical order and dtypes.
-
-    Raises
-    ------
-    SnapshotError
-        When a required column is missing.
-    """
-    optional = ("status", "note", "alder", "kon")
-    missing = [c for c in TIDY_COLUMNS if c not in frame.columns and c not in optional]
-    if missing:
-        raise SnapshotError(f"Tabellen saknar kolumnerna {missing}.")
-    out = frame.copy()
-    for col in optional:
-        if col not in out.columns:
-            fill = "" if col in ("alder", "kon") else None
-            out[col] = pd.Series([fill] * len(out), dtype="str", index=out.index)
-    out = out[TIDY_COLUMNS]
-    return out.astype(_TIDY_DTYPES)
-
-
-def _coerce_registry(key: str, frame: pd.DataFrame) -> pd.DataFrame:
-    schema = REGISTRY_SCHEMAS[key]
-    missing = [c for c in schema if c not in frame.columns]
-    if missing:
-        raise SnapshotError(f"Registret {key!r} saknar kolumnerna {missing}.")
-    return frame[list(schema)].astype(schema).reset_index(drop=True)
 
 
 def _sha256(path: Path) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .errors import DataShapeError
-from .snapshot import coerce_tidy
+from .tidy import coerce_tidy
 
 if TYPE_CHECKING:
     from .catalogue import Part
