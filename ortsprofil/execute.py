@@ -96,6 +96,13 @@ def _kernel_manager_class():
             kwargs.setdefault("context", zmq.Context.instance())
             return super().client(**kwargs)
 
+        # The socket folder goes with the kernel's other files. jupyter_client's shutdown calls the
+        # async variant directly, a kill (EarlyKernel, WarmKernel.kill) the sync one: both remove it.
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            if not restart:
+                shutil.rmtree(os.path.dirname(self.ip), ignore_errors=True)
+
         def cleanup_resources(self, restart: bool = False) -> None:
             super().cleanup_resources(restart=restart)
             if not restart:
