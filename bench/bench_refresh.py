@@ -21,10 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ortsprofil import catalogue, config, jsonstat, refresh  # noqa: E402
-from ortsprofil.cache import ResponseCache  # noqa: E402
-from ortsprofil.scb import ScbClient  # noqa: E402
-from ortsprofil.snapshot import Snapshot  # noqa: E402
+from ortsprofil import config  # noqa: E402
+from ortsprofil.data import catalogue, jsonstat, refresh  # noqa: E402
+from ortsprofil.data.cache import ResponseCache  # noqa: E402
+from ortsprofil.data.scb import ScbClient  # noqa: E402
+from ortsprofil.data.snapshot import Snapshot  # noqa: E402
 from tests.pxweb_server import PxWebServer, build_tables  # noqa: E402
 
 SCB_CALLS_PER_S = 3.0

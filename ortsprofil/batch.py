@@ -41,7 +41,7 @@ class BatchResult:
 def up_to_date(target: Path, params: dict) -> tuple[bool, str]:
     """(True, "") when the profile in ``target`` was built from the same code, parameters and table
     contents, and its files are whole; else (False, why) in Swedish."""
-    from .snapshot import default
+    from .data.snapshot import default
 
     rec = _read_record(target)
     if rec is None:

@@ -113,9 +113,10 @@ def cmd_orter(args: argparse.Namespace) -> int:
 def cmd_data_hamta(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from . import catalogue, config
-    from .refresh import hamta
-    from .scb import ScbClient
+    from . import config
+    from .data import catalogue
+    from .data.refresh import hamta
+    from .data.scb import ScbClient
 
     if args.tabell:
         unknown = [k for k in args.tabell if k not in catalogue.BY_KEY]
@@ -143,8 +144,8 @@ def cmd_data_hamta(args: argparse.Namespace) -> int:
 
 def cmd_data_kontroll(args: argparse.Namespace) -> int:
     from . import config
-    from .refresh import kontroll
-    from .scb import ScbClient
+    from .data.refresh import kontroll
+    from .data.scb import ScbClient
 
     _say(f"Kontrollerar katalogens tabeller mot {config.SCB_API_URL} …")
     results = kontroll(ScbClient(cache=None))
@@ -160,7 +161,7 @@ def cmd_data_kontroll(args: argparse.Namespace) -> int:
 
 
 def cmd_data_bygg(args: argparse.Namespace) -> int:
-    from . import bundle
+    from .data import bundle
 
     snap = bundle.build(shared=args.fran)
     _say(f"Datakopian byggd i {snap.path}: {', '.join(snap.tables())}")
@@ -170,8 +171,8 @@ def cmd_data_bygg(args: argparse.Namespace) -> int:
 def cmd_data_status(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone
 
-    from . import catalogue
-    from .snapshot import default
+    from .data import catalogue
+    from .data.snapshot import default
     from .text import fmt_number
 
     snap = default()

@@ -9,10 +9,10 @@ import pandas as pd
 from . import config, indicators as ind, measures
 from . import text as T
 from .localities import Locality, Registry
-from .bundle import source_text
+from .data.bundle import source_text
 from .model import COMPARATORS, NOISE_FROM_YEAR, NOISE_PERSONS, SMALL_BASE, SMALL_COUNT, Source, Stat
-from .snapshot import Snapshot
-from .tidy import empty_tidy
+from .data.snapshot import Snapshot
+from .data.tidy import empty_tidy
 
 
 def _data_for(reg: Registry) -> ind.Data:
@@ -26,8 +26,8 @@ def _data_for(reg: Registry) -> ind.Data:
 def _with_fetched_totals(base: pd.DataFrame, by_age_sex: pd.DataFrame) -> pd.DataFrame:
     """Population 31 December per region and year: the bundled series, where fetched replaced by
     SCB TAB638 totals (all ages, both sexes) — one series for charts and growth figures alike."""
-    from .transforms import total_of
-    from .tidy import coerce_tidy
+    from .data.transforms import total_of
+    from .data.tidy import coerce_tidy
 
     k = by_age_sex[(by_age_sex["variable"] == "folkmangd") & by_age_sex["source"].str.startswith("SCB TAB")]
     if k.empty:  # only the bundled 2019 bands: the bundled population series stays as it is

@@ -27,7 +27,7 @@ def _whole(path: Path, tail: bytes) -> bool:
 def write_index(base: Path | None = None) -> Path:
     """``reports/index.html``: every built profile with key figures, sortable and filterable offline."""
     from . import text as T
-    from .snapshot import now_iso
+    from .data.snapshot import now_iso
 
     base = (base or config.REPORTS_DIR).resolve()
     rows = []
@@ -79,7 +79,7 @@ def write_index(base: Path | None = None) -> Path:
         n_rank=6 if show_age else 5, n_built=7 if show_age else 6,
     )
     path = base / "index.html"
-    from .snapshot import atomic_write_bytes
+    from .data.snapshot import atomic_write_bytes
 
     atomic_write_bytes(path, page.encode("utf-8"))
     return path

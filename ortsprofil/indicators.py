@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .localities import DELINEATION_YEAR as TATORT_YEAR  # 2020
-from .snapshot import Snapshot
+from .data.snapshot import Snapshot
 from .text import HIGH, LARGE, LONG, MANY, Wording
 from .measures import (
     tatort_population, tatort_land_area, tatort_density, density_by_region, share_of_kommun, growth, change_persons,

@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import config
 from .errors import AmbiguousLocalityError, InvalidParameterError, UnknownLocalityError
-from .snapshot import Snapshot, default
+from .data.snapshot import Snapshot, default
 
 #: The delineation the registry (points, codes, 2020 figures) describes.
 DELINEATION_YEAR = 2020

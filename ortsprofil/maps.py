@@ -265,7 +265,7 @@ def warm(snap=None) -> None:
     """Load the map layers, the tätort outlines and the label placer once (see ``profile.warm``)."""
     import adjustText  # noqa: F401 - importing is the point
 
-    from .snapshot import default
+    from .data.snapshot import default
 
     _layer("kommun")
     _layer("lan")

@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import text as T
 from .localities import Locality
-from .snapshot import Snapshot
+from .data.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from . import indicators as ind

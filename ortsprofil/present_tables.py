@@ -10,7 +10,7 @@ import pandas as pd
 from . import indicators as ind
 from . import text as T
 from .blocks import HtmlBlock, Table, markdown_block
-from .bundle import source_text
+from .data.bundle import source_text
 from .model import CKM_NOTE, SECTIONS, SMALL_BASE, SMALL_COUNT
 from .present import _source_line
 

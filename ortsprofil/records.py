@@ -80,7 +80,7 @@ def make(p, params: dict, code_fingerprint: str) -> dict:
 
 def save(folder: Path, record: dict) -> Path:
     """Write ``profil.json`` and its dated archive copy (a new name per build; never overwritten)."""
-    from .snapshot import atomic_write_bytes
+    from .data.snapshot import atomic_write_bytes
 
     data = (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     archive = folder / ARCHIVE
@@ -144,8 +144,8 @@ def _code_fingerprint(notebook: str, stamp: tuple) -> str:
     h = hashlib.sha256(__version__.encode())
     h.update(Path(notebook).read_bytes())
     pkg = Path(__file__).resolve().parent
-    for f in sorted(list(pkg.glob("*.py")) + list(pkg.glob("templates/*/*"))):
-        h.update(f.name.encode())
+    for f in sorted(list(pkg.rglob("*.py")) + list(pkg.glob("templates/*/*"))):
+        h.update(str(f.relative_to(pkg)).encode())
         h.update(f.read_bytes())
     return h.hexdigest()
 
@@ -156,7 +156,8 @@ def code_fingerprint(notebook: Path | None = None) -> str:
 
     nb = (notebook or config.NOTEBOOKS_DIR / "ortsprofil.ipynb").resolve()
     pkg = Path(__file__).resolve().parent
-    stamp = tuple((f.name, f.stat().st_mtime_ns) for f in sorted(pkg.glob("*.py"))) + (nb.stat().st_mtime_ns,)
+    stamp = tuple((str(f.relative_to(pkg)), f.stat().st_mtime_ns) for f in sorted(pkg.rglob("*.py"))) + (
+        nb.stat().st_mtime_ns,)
     return _code_fingerprint(str(nb), stamp)
 
 

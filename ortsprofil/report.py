@@ -86,7 +86,7 @@ _STAGING: set[Path] = set()
 
 
 def _write_json(path: Path, data: dict) -> None:
-    from .snapshot import atomic_write_bytes
+    from .data.snapshot import atomic_write_bytes
 
     atomic_write_bytes(path, (json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8"))
 
@@ -276,7 +276,7 @@ def _read_meta(folder: Path) -> dict:
 
 
 def _now() -> str:
-    from .snapshot import now_iso
+    from .data.snapshot import now_iso
 
     return now_iso()
 

@@ -73,7 +73,7 @@ def export(s: pd.DataFrame, folder, sources: list[dict[str, str]]) -> dict[str, 
     import io
     from pathlib import Path
 
-    from .snapshot import atomic_write_bytes
+    from .data.snapshot import atomic_write_bytes
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -85,10 +85,10 @@ def fetched_snapshot(tmp_path_factory, pxweb):
     """A copy of the bundled snapshot after `data hamta --lan 12` against the local server."""
     import shutil
 
-    from ortsprofil import refresh
-    from ortsprofil.cache import ResponseCache
-    from ortsprofil.scb import ScbClient
-    from ortsprofil.snapshot import Snapshot
+    from ortsprofil.data import refresh
+    from ortsprofil.data.cache import ResponseCache
+    from ortsprofil.data.scb import ScbClient
+    from ortsprofil.data.snapshot import Snapshot
 
     root = tmp_path_factory.mktemp("fetched")
     shutil.copytree(config.SNAPSHOT_DIR, root / "snapshot")

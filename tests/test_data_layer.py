@@ -15,12 +15,13 @@ import pandas as pd
 import pytest
 import requests
 
-from ortsprofil import catalogue, config, indicators as ind, jsonstat, profile, refresh
-from ortsprofil.cache import ResponseCache
+from ortsprofil import config, indicators as ind, profile
+from ortsprofil.data import catalogue, jsonstat, refresh
+from ortsprofil.data.cache import ResponseCache
 from ortsprofil.errors import SnapshotError
 from ortsprofil.localities import Registry
-from ortsprofil.scb import ScbClient
-from ortsprofil.snapshot import Snapshot
+from ortsprofil.data.scb import ScbClient
+from ortsprofil.data.snapshot import Snapshot
 
 from .pxweb import PxWebServer
 from .pxweb.tables import FIXTURES, UPSTREAM
@@ -162,7 +163,7 @@ def test_bad_response_is_not_cached_and_next_run_recovers(snap_copy, tmp_path):
 
 
 def test_cache_key_includes_the_base_url(tmp_path):
-    from ortsprofil.cache import canonical_key
+    from ortsprofil.data.cache import canonical_key
 
     a = canonical_key("GET", "http://127.0.0.1:1/api/v2/config", {"lang": "sv"})
     b = canonical_key("GET", "https://statistikdatabasen.scb.se/api/v2/config", {"lang": "sv"})
@@ -185,7 +186,7 @@ def test_kill_between_table_and_manifest_leaves_the_old_snapshot(snap_copy):
     before = snap_copy.read("kommun_folkmangd")
     script = textwrap.dedent(f"""
         import os, signal
-        from ortsprofil import snapshot
+        from ortsprofil.data import snapshot
         s = snapshot.Snapshot({str(snap_copy.path)!r})
         f = s.read("kommun_folkmangd")
         f["value"] = f["value"] + 1

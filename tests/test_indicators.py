@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from ortsprofil import indicators as ind
-from ortsprofil.snapshot import empty_tidy
+from ortsprofil.data.snapshot import empty_tidy
 
 
 def _tiny():

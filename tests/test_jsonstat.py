@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from ortsprofil import jsonstat
+from ortsprofil.data import jsonstat
 from ortsprofil.errors import DataShapeError
 
 from .conftest import SHARED_SCB, UPSTREAM

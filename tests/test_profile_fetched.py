@@ -7,7 +7,7 @@ import pytest
 from ortsprofil import charts, indicators as ind, profile
 from ortsprofil import text as T
 from ortsprofil.localities import Registry
-from ortsprofil.snapshot import Snapshot
+from ortsprofil.data.snapshot import Snapshot
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def test_fetched_compute_functions_on_tiny_frames():
                         "year": [2020] * 3, "ref_date": ["x"] * 3,
                         "variable": ["utb_eftergymnasial", "utb_gymnasial", "utb_forgymnasial"],
                         "value": [30.0, 50.0, 20.0], "unit": ["personer"] * 3, "source": ["t"] * 3})
-    from ortsprofil.snapshot import coerce_tidy
+    from ortsprofil.data.snapshot import coerce_tidy
 
     data = ind.Data(tatorter=pd.DataFrame(), kommun_folkmangd=pd.DataFrame(),
                     extra={"tatort_alder": coerce_tidy(tat), "kommun_alder_kon": coerce_tidy(kom),

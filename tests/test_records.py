@@ -12,7 +12,7 @@ import pytest
 
 from ortsprofil import batch, config, records, report
 from ortsprofil.errors import InvalidParameterError
-from ortsprofil.snapshot import Snapshot
+from ortsprofil.data.snapshot import Snapshot
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ import sys
 import pandas as pd
 import pytest
 
-from ortsprofil import catalogue, refresh
-from ortsprofil.cache import ResponseCache
+from ortsprofil.data import catalogue, refresh
+from ortsprofil.data.cache import ResponseCache
 from ortsprofil.localities import Registry
-from ortsprofil.scb import ScbClient
-from ortsprofil.snapshot import Snapshot
+from ortsprofil.data.scb import ScbClient
+from ortsprofil.data.snapshot import Snapshot
 
 from .pxweb_server import PxWebServer, build_tables
 

@@ -12,7 +12,7 @@ import time
 import pandas as pd
 import pytest
 
-from ortsprofil.cache import ResponseCache
+from ortsprofil.data.cache import ResponseCache
 from ortsprofil.errors import (
     CacheMissError,
     DataShapeError,
@@ -21,7 +21,7 @@ from ortsprofil.errors import (
     TableNotFoundError,
     TooManyCellsError,
 )
-from ortsprofil.scb import RateLimiter, ScbClient, expand, split_selection
+from ortsprofil.data.scb import RateLimiter, ScbClient, expand, split_selection
 
 from .pxweb_server import PxWebServer
 
@@ -233,7 +233,7 @@ def test_killed_write_leaves_no_partial_file(tmp_path):
     """SIGKILL a process in the middle of writing a large response: no half-written cache file."""
     script = textwrap.dedent(f"""
         import sys
-        from ortsprofil.cache import ResponseCache
+        from ortsprofil.data.cache import ResponseCache
         c = ResponseCache({str(tmp_path)!r})
         print("ready", flush=True)
         c.put("ab" * 32, url="u", method="GET", query={{}}, body=None, response="x" * 400_000_000)

@@ -60,7 +60,7 @@ def test_one_change_period_for_every_row():
     assert set(f["forandring_avser"]) == {"tätorten", "kommunen"}
     by = f.set_index("tatort_name")
     # A kommun row carries exactly its kommun's change 2015–2020 (SCB BE0101).
-    from ortsprofil.snapshot import default
+    from ortsprofil.data.snapshot import default
 
     k = default().read("kommun_folkmangd")
     k = k[(k["region_code"] == "1272")].set_index("year")["value"]

@@ -3,9 +3,9 @@ import json
 import pandas as pd
 import pytest
 
-from ortsprofil import bundle, snapshot
+from ortsprofil.data import bundle, snapshot
 from ortsprofil.errors import SnapshotError
-from ortsprofil.snapshot import TIDY_COLUMNS, Snapshot
+from ortsprofil.data.snapshot import TIDY_COLUMNS, Snapshot
 
 from .conftest import SHARED_SCB
 

@@ -438,7 +438,7 @@ def tab6574() -> Table:
 
 
 def _snapshot_tatorter():
-    from ortsprofil.snapshot import Snapshot
+    from ortsprofil.data.snapshot import Snapshot
 
     snap = Snapshot(ROOT / "data" / "snapshot")
     tat = snap.read("tatorter")

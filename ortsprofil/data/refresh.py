@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import catalogue
-from .errors import OrtsprofilError, SnapshotError
+from ..errors import OrtsprofilError, SnapshotError
 from .scb import ScbClient
 from .snapshot import Snapshot, default, now_iso
 from .tidy import coerce_tidy

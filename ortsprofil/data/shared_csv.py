@@ -1,6 +1,6 @@
 """Readers of the tidy SCB CSVs in ``../shared/data/scb``: one function per bundled table, each
 returning the table in the snapshot's tidy shape (values as published, SCB's '..' kept as a status,
-never as 0). :func:`ortsprofil.bundle.build` writes them into the snapshot.
+never as 0). :func:`ortsprofil.data.bundle.build` writes them into the snapshot.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import SnapshotError
+from ..errors import SnapshotError
 
 _VARIABLES = {"population": "folkmangd", "land_area": "landareal"}
 _UNITS = {"persons": "personer", "ha": "ha"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .errors import SnapshotError
+from ..errors import SnapshotError
 
 
 TIDY_COLUMNS: list[str] = [

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .errors import DataShapeError
+from ..errors import DataShapeError
 from .tidy import coerce_tidy
 
 if TYPE_CHECKING:

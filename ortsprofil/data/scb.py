@@ -9,7 +9,7 @@ A thin client on ``requests`` with what SCB's API needs and general clients lack
 * selections larger than ``maxDataCells`` are expanded against the table's metadata and split
   (never on time or ContentsCode when another variable can be split), results concatenated
   and checked cell for cell;
-* every response goes through :class:`ortsprofil.cache.ResponseCache`; in offline mode
+* every response goes through :class:`ortsprofil.data.cache.ResponseCache`; in offline mode
   (``ORTSPROFIL_OFFLINE=1``) only the cache is read and no socket is ever opened.
 
 The base URL is configuration (``ORTSPROFIL_SCB_URL``); the client does not know whether it
@@ -27,11 +27,12 @@ from typing import Any
 
 import pandas as pd
 
-from . import config, jsonstat
+from .. import config
+from . import jsonstat
 from .cache import ResponseCache, canonical_key
 from .pacing import RateLimiter, _retry_after  # noqa: F401 - RateLimiter: public here too
 from .selection import Selection, cell_count, expand, split_selection  # noqa: F401 - expand: public here too
-from .errors import (
+from ..errors import (
     CacheMissError,
     DataShapeError,
     RateLimitError,
@@ -336,7 +337,7 @@ class ScbClient:
 
     def data(self, table_id: str, selection: dict[str, list[str] | str],
              codelists: dict[str, str] | None = None) -> pd.DataFrame:
-        """Data for ``selection`` as one tidy frame (see :func:`ortsprofil.jsonstat.to_frame`).
+        """Data for ``selection`` as one tidy frame (see :func:`ortsprofil.data.jsonstat.to_frame`).
 
         Parameters
         ----------

@@ -13,7 +13,7 @@ for by code where SCB's codes are verified and found by SCB's label only where t
 **One rule for totals**: a selection asks either for the leaves (single years of age, men and
 women, education levels) or for SCB's published total code — never both — and
 :func:`total_of` never adds a total to its parts. The transforms from SCB's answers to tidy rows
-are in :mod:`ortsprofil.transforms`.
+are in :mod:`ortsprofil.data.transforms`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import DataShapeError, InvalidParameterError, TableNotFoundError
+from ..errors import DataShapeError, InvalidParameterError, TableNotFoundError
 from .jsonstat import Dimension
 from .snapshot import Snapshot
 from .tidy import coerce_tidy

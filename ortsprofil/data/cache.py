@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import config
+from .. import config
 from .snapshot import atomic_write_bytes, now_iso
 
 

@@ -1,7 +1,7 @@
 """Build the bundled snapshot from the tidy SCB CSVs in ``../shared/data/scb``.
 
 What each table is (SCB table, reference date, provenance) is declared here; how each CSV is read
-is in :mod:`ortsprofil.shared_csv`.
+is in :mod:`ortsprofil.data.shared_csv`.
 
 This is how ``data/snapshot/`` was made (``make snapshot``); the tests rebuild it into a
 temporary folder and compare, so the committed Parquet files are reproducible from their
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import config
+from .. import config
 from .shared_csv import (  # the readers, one per table
     _deso_alder, _deso_indikatorer, _kommun_alder_55plus, _kommun_alder_kon, _kommun_areal, _kommun_folkmangd,
     _kommun_hushall, _kommun_inkomst, _kommun_skattesats, _kommun_sysselsattning, _kommun_utbildning, _regioner,

@@ -9,7 +9,7 @@ Every statistical table is stored as one Parquet file of tidy rows::
 
 and described in ``manifest.json`` (SCB table id, title, reference date, where it came from
 — ``bundled`` or ``fetched`` —, SCB's ``updated`` stamp, ``fetched_at``, row count, file hash).
-Registry tables (``tatorter``, ``regioner``) have their own columns (the shapes: :mod:`ortsprofil.tidy`). Codes are always strings
+Registry tables (``tatorter``, ``regioner``) have their own columns (the shapes: :mod:`ortsprofil.data.tidy`). Codes are always strings
 ("0114" keeps its zero). Missing SCB values stay NaN with the symbol in ``status``.
 
 The profile code reads a table the same way whether it was bundled or fetched.
@@ -30,8 +30,8 @@ from typing import Any
 
 import pandas as pd
 
-from . import config
-from .errors import SnapshotError
+from .. import config
+from ..errors import SnapshotError
 from .tidy import (  # noqa: F401 - the tidy shape; importable from here as before
     REGISTRY_SCHEMAS, TIDY_COLUMNS, _coerce_registry, coerce_tidy, empty_tidy,
 )
