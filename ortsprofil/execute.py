@@ -100,11 +100,13 @@ def _kernel_manager_class():
         # async variant directly, a kill (EarlyKernel, WarmKernel.kill) the sync one: both remove it.
         async def _async_cleanup_resources(self, restart: bool = False) -> None:
             await super()._async_cleanup_resources(restart=restart)
-            if not restart:
-                shutil.rmtree(os.path.dirname(self.ip), ignore_errors=True)
+            self._remove_socket_folder(restart)
 
         def cleanup_resources(self, restart: bool = False) -> None:
             super().cleanup_resources(restart=restart)
+            self._remove_socket_folder(restart)
+
+        def _remove_socket_folder(self, restart: bool) -> None:
             if not restart:
                 shutil.rmtree(os.path.dirname(self.ip), ignore_errors=True)
 
@@ -223,7 +225,10 @@ def _ask(kc, code: str, mime: str, timeout: float = 120) -> object | None:
         if msg.get("msg_type") in ("display_data", "execute_result") and mime in data and not found:
             found.append(data[mime])
 
-    reply = kc.execute_interactive(code, store_history=False, output_hook=hook, timeout=timeout)
+    try:
+        reply = kc.execute_interactive(code, store_history=False, output_hook=hook, timeout=timeout)
+    except (RuntimeError, TimeoutError):  # the kernel died or did not answer: no answer
+        return None
     return found[0] if found and reply["content"].get("status") == "ok" else None
 
 
@@ -265,7 +270,7 @@ class EarlyKernel:
         try:
             kc.wait_for_ready(timeout=60)
             return _ask(kc, code, mime)
-        except (RuntimeError, TimeoutError):
+        except (RuntimeError, TimeoutError):  # the kernel is gone: no answer
             return None
         finally:
             kc.stop_channels()
@@ -348,10 +353,7 @@ class WarmKernel:
 
     def ask(self, code: str, mime: str) -> object | None:
         """Run ``code`` in the kernel (after a notebook) and return its first ``mime`` output."""
-        try:
-            return _ask(self.kc, code, mime)
-        except (RuntimeError, TimeoutError):
-            return None
+        return _ask(self.kc, code, mime)
 
     def kill(self) -> None:
         """Kill the kernel process at once and remove its files (from a signal handler: no messages)."""

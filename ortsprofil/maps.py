@@ -261,15 +261,13 @@ def _outline_frame(snap) -> gpd.GeoDataFrame:
     return _OUTLINES[key]
 
 
-def warm(snap=None) -> None:
-    """Load the map layers, the tätort outlines and the label placer once (see ``profile.warm``)."""
+def warm(snap) -> None:
+    """Load the map layers, the tätort outlines of ``snap`` and the label placer once (see
+    ``profile.warm``)."""
     import adjustText  # noqa: F401 - importing is the point
-
-    from .data.snapshot import default
 
     _layer("kommun")
     _layer("lan")
-    snap = snap or default()
     if snap.has("tatort_ytor"):
         _outline_frame(snap)
 

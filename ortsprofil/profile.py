@@ -146,11 +146,12 @@ def warm() -> None:
     from . import charts, maps  # noqa: F401 - importing them is the point
     from .compute import _aggregate
 
-    data = data_for(registry())
+    reg = registry()
+    data = data_for(reg)
     for indicator in ind.INDICATORS:
         if indicator.periodic or not all(data.has(k) for k in indicator.requires):
             continue
         _compute(indicator, data)
         if indicator.level == "tatort" and indicator.aggregate is not None:
             _aggregate(indicator, data)
-    maps.warm()
+    maps.warm(reg.snapshot)  # the outlines the map of this registry's snapshot will draw

@@ -227,10 +227,10 @@ def _build_report(ort, lan, peer_min, peer_max, *, pdf, reports_dir, notebook, r
             runner.kill()  # done with the kernel: its memory is free before the export
         if got:
             record, key = got["record"], got["key"]
-            record["code"] = records.code_fingerprint(source)
         else:  # a notebook without the usual `p` (tests, own notebooks): build the profile here
             p = build(loc.code, lan=lan, peer_min=lo, peer_max=hi, peer_typ=peer_typ)
-            record, key = records.make(p, rec_params, records.code_fingerprint(source)), key_figures(p)
+            record, key = records.make(p, rec_params, ""), key_figures(p)
+        record["code"] = records.code_fingerprint(source)
         footer = (
             f"Ortsprofil för {loc.name} ({loc.kommun_name} kommun). Källa: Statistiska centralbyrån "
             "(SCB), fri data (CC0). Sammanställd med ortsprofil."
