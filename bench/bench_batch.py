@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ortsprofil import batch, config  # noqa: E402
+from ortsprofil.run import batch
+from ortsprofil import config  # noqa: E402
 
 
 def timed_build(codes: list[str], workers: int) -> float:

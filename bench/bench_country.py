@@ -24,7 +24,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ortsprofil import batch  # noqa: E402
+from ortsprofil.run import batch  # noqa: E402
 
 
 def tree_rss(pid: int) -> int:

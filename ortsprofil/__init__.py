@@ -1,8 +1,8 @@
 """ortsprofil: statistical profiles of Swedish tätorter from SCB's official statistics.
 
-The public entry points are :func:`ortsprofil.profile.build` (a Profile of one locality),
-:func:`ortsprofil.localities.find` (resolve a name or code) and
-:func:`ortsprofil.report.build_report` (execute the notebook, write HTML/PDF).
+The public entry points are :func:`ortsprofil.figures.profile.build` (a Profile of one locality),
+:func:`ortsprofil.figures.localities.find` (resolve a name or code) and
+:func:`ortsprofil.run.report.build_report` (execute the notebook, write HTML/PDF).
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from . import __version__
-from .errors import (
+from ortsprofil import __version__
+from ortsprofil.errors import (
     AmbiguousLocalityError,
     InvalidParameterError,
     LocalityError,
@@ -20,8 +20,8 @@ from .errors import (
     UnknownLocalityError,
 )
 
-from .commands import (  # noqa: F401 - the exit codes: importable from here as before
-    EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, _say, cmd_alla, cmd_data_bygg, cmd_data_hamta,
+from ortsprofil.commands import (
+    EXIT_FAIL, EXIT_INTERRUPTED, EXIT_USAGE, say, cmd_alla, cmd_data_bygg, cmd_data_hamta,
     cmd_data_kontroll, cmd_data_status, cmd_jamfor, cmd_orter, cmd_rapport,
 )
 
@@ -201,23 +201,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except (LocalityError, InvalidParameterError) as exc:
-        _say(f"fel: {_explain(exc)}")
+        say(f"fel: {_explain(exc)}")
         return EXIT_USAGE
     except OrtsprofilError as exc:
-        _say(f"fel: {_explain(exc)}")
+        say(f"fel: {_explain(exc)}")
         return EXIT_FAIL
     except KeyboardInterrupt:
-        _say("Avbrutet.")
+        say("Avbrutet.")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`ortsprofil orter | head`): stop quietly, without a traceback.
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        _say("Utskriften avbröts: mottagaren stängde röret.")
+        say("Utskriften avbröts: mottagaren stängde röret.")
         return EXIT_FAIL
     except OSError as exc:
-        _say(f"fel: {_os_error(exc)}")
+        say(f"fel: {_os_error(exc)}")
         return EXIT_FAIL
 
 

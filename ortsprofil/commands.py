@@ -8,36 +8,36 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .errors import InvalidParameterError
+from ortsprofil.errors import InvalidParameterError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-def _say(message: str = "") -> None:
+def say(message: str = "") -> None:
     """Progress and diagnostics go to stderr; results (paths, tables) to stdout."""
     print(message, file=sys.stderr, flush=True)
 
 
 def cmd_rapport(args: argparse.Namespace) -> int:
-    from .execute import EarlyKernel
+    from ortsprofil.run.execute import EarlyKernel
 
     # The kernel starts first and warms up on the other core while the input is checked; a bad
     # input kills it again (exit 2, nothing written).
     with EarlyKernel() as kernel:
-        from .localities import registry, validate_lan
-        from .records import validate_baseline
-        from .report import build_report
+        from ortsprofil.figures.localities import registry, validate_lan
+        from ortsprofil.present.records import validate_baseline
+        from ortsprofil.run.report import build_report
 
         loc = registry().find(args.ort)
         if args.lan:
             validate_lan(args.lan)
         validate_baseline(args.baslinje)
-        _say(f"Bygger ortsprofil för {loc.name} ({loc.kommun_name} kommun, kod {loc.code}) …")
+        say(f"Bygger ortsprofil för {loc.name} ({loc.kommun_name} kommun, kod {loc.code}) …")
         result = build_report(args.ort, lan=args.lan, peer_min=args.min, peer_max=args.max, pdf=args.pdf,
                               mote_datum=args.mote_datum, mote_plats=args.mote_plats,
                               processledare=args.processledare, peer_typ=args.liknande, baslinje=args.baslinje,
                               jamfor_med="" if args.jamfor_med == "ingen" else args.jamfor_med, early=kernel)
-    _say(f"Klart. Rapporten finns i {result.folder}")
+    say(f"Klart. Rapporten finns i {result.folder}")
     print(result.html)
     if result.pdf:
         print(result.pdf)
@@ -45,14 +45,14 @@ def cmd_rapport(args: argparse.Namespace) -> int:
 
 
 def cmd_jamfor(args: argparse.Namespace) -> int:
-    from .localities import validate_lan
-    from .report import build_comparison
+    from ortsprofil.figures.localities import validate_lan
+    from ortsprofil.run.report import build_comparison
 
     validate_lan(args.lan)
-    _say(f"Jämför tätorterna i län {args.lan} ({args.min}–{args.max} invånare) …")
+    say(f"Jämför tätorterna i län {args.lan} ({args.min}–{args.max} invånare) …")
     r = build_comparison(args.lan, args.min, args.max, args.stad_inv, args.stad_km, args.service_km,
                          args.kommuner or "")
-    _say(f"Klart: {r.rows} tätorter, {r.candidates} kandidater. Excel: {r.xlsx}")
+    say(f"Klart: {r.rows} tätorter, {r.candidates} kandidater. Excel: {r.xlsx}")
     print(r.html)
     return EXIT_OK
 
@@ -62,19 +62,19 @@ def cmd_alla(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from .batch import build_all, select
+    from ortsprofil.run.batch import build_all, select
 
     # Everything is checked before any work starts (unknown län, ort or kommun → exit 2).
     codes = select(args.lan, args.min, args.max, orter=args.orter, kommuner=args.kommuner)
     if not codes:
-        _say("Inga orter matchar urvalet; inget byggt.")
+        say("Inga orter matchar urvalet; inget byggt.")
         return EXIT_USAGE
     workers = min(args.j or os.cpu_count() or 1, len(codes))
     where = "hela Sverige" if str(args.lan).strip().lower() == "alla" else f"län {args.lan}"
     how = f"orterna {args.orter}" if args.orter else f"{args.min}–{args.max} invånare"
     if args.kommuner:
         how += f" i {args.kommuner}"
-    _say(f"Bygger {len(codes)} ortsprofiler i {where} ({how}) med {workers} processer; "
+    say(f"Bygger {len(codes)} ortsprofiler i {where} ({how}) med {workers} processer; "
          "varje profil jämförs med sitt eget län och liknande orter 400–4 000 …")
 
     def bar(it, total):
@@ -82,22 +82,22 @@ def cmd_alla(args: argparse.Namespace) -> int:
 
     res = build_all(args.lan, args.min, args.max, workers=workers, force=args.tvinga, pdf=args.pdf,
                     codes=codes, progress=bar)
-    _say(f"Byggda: {len(res.built)}, oförändrade (hoppades över): {len(res.skipped)}, misslyckade: {len(res.failed)}.")
+    say(f"Byggda: {len(res.built)}, oförändrade (hoppades över): {len(res.skipped)}, misslyckade: {len(res.failed)}.")
     for label, message in res.reasons:
-        _say(f"  byggd: {label}: {message}")
+        say(f"  byggd: {label}: {message}")
     for label, message in res.failed:
-        _say(f"  misslyckades: {label}: {message}")
+        say(f"  misslyckades: {label}: {message}")
     print(res.index)
     return EXIT_OK if res.ok else EXIT_FAIL
 
 
 def cmd_orter(args: argparse.Namespace) -> int:
-    from .localities import registry
-    from .text import fmt_number
+    from ortsprofil.figures.localities import registry
+    from ortsprofil.text import fmt_number
 
     hits = registry().search(args.sokord or "", lan=args.lan)
     if hits.empty:
-        _say(f"Inga tätorter matchar {args.sokord!r}.")
+        say(f"Inga tätorter matchar {args.sokord!r}.")
         return EXIT_USAGE
     shown = hits if args.antal <= 0 else hits.head(args.antal)
     width = max(len(n) for n in shown["tatort_name"]) + 2
@@ -106,17 +106,17 @@ def cmd_orter(args: argparse.Namespace) -> int:
     for r in shown.itertuples():
         print(f"{r.tatort_name:<{width}}{r.kommun_name:<{kwidth}}{fmt_number(r.population):>15}  {r.tatort_code}")
     if len(shown) < len(hits):
-        _say(f"… och {len(hits) - len(shown)} till (visa alla med --antal 0).")
+        say(f"… och {len(hits) - len(shown)} till (visa alla med --antal 0).")
     return EXIT_OK
 
 
 def cmd_data_hamta(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from . import config
-    from .data import catalogue
-    from .data.refresh import hamta
-    from .data.scb import ScbClient
+    from ortsprofil import config
+    from ortsprofil.data import catalogue
+    from ortsprofil.data.refresh import hamta
+    from ortsprofil.data.scb import ScbClient
 
     if args.tabell:
         unknown = [k for k in args.tabell if k not in catalogue.BY_KEY]
@@ -126,7 +126,7 @@ def cmd_data_hamta(args: argparse.Namespace) -> int:
             )
     client = ScbClient(offline=True if args.offline else None)
     where = "cachen (offline)" if client.offline else config.SCB_API_URL
-    _say(f"Hämtar {len(args.tabell or catalogue.CATALOGUE)} tabeller för län {args.lan} från {where} …")
+    say(f"Hämtar {len(args.tabell or catalogue.CATALOGUE)} tabeller för län {args.lan} från {where} …")
 
     def bar(items):
         return tqdm(items, desc="Tabeller", unit="tabell", file=sys.stderr, disable=not sys.stderr.isatty())
@@ -137,17 +137,17 @@ def cmd_data_hamta(args: argparse.Namespace) -> int:
         line = f"  {r.key:<24}{(r.table_id or '–'):<10}{r.status:<12}{r.rows:>8} rader  {r.message}"
         print(line)
         failed += r.status == "fel"
-    _say(f"Klart: {client.stats.requests} anrop till API:et, {client.stats.cache_hits} ur cachen, "
+    say(f"Klart: {client.stats.requests} anrop till API:et, {client.stats.cache_hits} ur cachen, "
          f"{client.stats.retries} omförsök. {failed} tabell(er) misslyckades.")
     return EXIT_FAIL if failed else EXIT_OK
 
 
 def cmd_data_kontroll(args: argparse.Namespace) -> int:
-    from . import config
-    from .data.refresh import kontroll
-    from .data.scb import ScbClient
+    from ortsprofil import config
+    from ortsprofil.data.refresh import kontroll
+    from ortsprofil.data.scb import ScbClient
 
-    _say(f"Kontrollerar katalogens tabeller mot {config.SCB_API_URL} …")
+    say(f"Kontrollerar katalogens tabeller mot {config.SCB_API_URL} …")
     results = kontroll(ScbClient(cache=None))
     print(f"{'Tabell':<24}{'SCB':<10}{'Status':<9}{'Senaste period':<16}{'Uppdaterad av SCB'}")
     for r in results:
@@ -155,25 +155,25 @@ def cmd_data_kontroll(args: argparse.Namespace) -> int:
         for problem in r.problems:
             print(f"    – {problem}")
     bad = [r for r in results if not r.ok]
-    _say("Alla tabeller är som katalogen väntar sig." if not bad else
+    say("Alla tabeller är som katalogen väntar sig." if not bad else
          f"{len(bad)} tabell(er) avviker: SCB kan ha ändrat något. Hämtade siffror kan vara fel tills katalogen rättats.")
     return EXIT_FAIL if bad else EXIT_OK
 
 
 def cmd_data_bygg(args: argparse.Namespace) -> int:
-    from .data import bundle
+    from ortsprofil.data import bundle
 
     snap = bundle.build(shared=args.fran)
-    _say(f"Datakopian byggd i {snap.path}: {', '.join(snap.tables())}")
+    say(f"Datakopian byggd i {snap.path}: {', '.join(snap.tables())}")
     return EXIT_OK
 
 
 def cmd_data_status(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone
 
-    from .data import catalogue
-    from .data.snapshot import default
-    from .text import fmt_number
+    from ortsprofil.data import catalogue
+    from ortsprofil.data.snapshot import default
+    from ortsprofil.text import fmt_number
 
     snap = default()
     print(f"Datakopia: {snap.path}")
@@ -189,8 +189,8 @@ def cmd_data_status(args: argparse.Namespace) -> int:
         print(f"{key:<24}{info.scb_table[:42]:<44}{fmt_number(info.rows):>9}  {origin:<11}{info.ref[:20]:<22}{age}")
     missing = [t.key for t in catalogue.CATALOGUE if not snap.has(t.key)]
     if missing:
-        _say(f"Inte hämtade ännu: {', '.join(missing)}. Kör `ortsprofil data hamta --lan 12`.")
+        say(f"Inte hämtade ännu: {', '.join(missing)}. Kör `ortsprofil data hamta --lan 12`.")
     problems = snap.verify()
     for p in problems:
-        _say(f"Varning: {p}")
+        say(f"Varning: {p}")
     return EXIT_FAIL if problems else EXIT_OK

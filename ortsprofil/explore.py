@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from . import config
-from . import measures
-from . import text as T
-from .errors import InvalidParameterError
-from .localities import Locality, registry, slugify
+from ortsprofil import config
+from ortsprofil.figures import measures
+from ortsprofil import text as T
+from ortsprofil.errors import InvalidParameterError
+from ortsprofil.figures.localities import Locality, registry, slugify
 
 #: Topics a volunteer can choose, in display order.
 TOPICS = {
@@ -122,7 +122,8 @@ def frame(ort: str, jamfor: str | list[str] | None = None, topic: str = "befolkn
         raise InvalidParameterError(f"Okänt ämne {topic!r}. Välj bland: {', '.join(TOPICS)}.")
     if mode not in MODES:
         raise InvalidParameterError(f"Välj 'antal' eller 'andel', inte {mode!r}.")
-    from .profile import build, data_for
+    from ortsprofil.figures.compute import data_for
+    from ortsprofil.figures.profile import build
 
     locs = _resolve(ort, jamfor)
     keys = TOPIC_STATS[topic][mode]
@@ -170,17 +171,17 @@ def table(f: pd.DataFrame) -> pd.DataFrame:
 
 def chart(f: pd.DataFrame, column: str | None = None, ax: Axes | None = None) -> Axes:
     """Bars for one figure (default the first), the own locality highlighted, values written out."""
-    from .charts import PALETTE, _ax, _title, source_line, thousands
+    from ortsprofil.present.charts import PALETTE, new_axes, set_title, source_line, thousands
 
     cols = f.attrs.get("columns", [])
     if not cols:
-        ax = _ax(ax, figsize=(7, 2.5))
+        ax = new_axes(ax, figsize=(7, 2.5))
         ax.text(0.5, 0.5, "Inga uppgifter för det här ämnet i datakopian.", ha="center", va="center",
                 transform=ax.transAxes)
         ax.set_axis_off()
         return ax
     col = next((c for c in cols if c.label == column), cols[0])
-    ax = _ax(ax, figsize=(7, 1.2 + 0.55 * len(f)))
+    ax = new_axes(ax, figsize=(7, 1.2 + 0.55 * len(f)))
     names = [f"{o} ({k})" for o, k in zip(f["Ort"], f["Kommun"])]
     values = f[col.label].to_numpy(dtype=float)
     y = np.arange(len(f))[::-1]
@@ -197,7 +198,7 @@ def chart(f: pd.DataFrame, column: str | None = None, ax: Axes | None = None) ->
     thousands(ax.xaxis)
     finite = values[~np.isnan(values)]
     ax.set_xlim(min(0, finite.min() * 1.2) if len(finite) else 0, (finite.max() * 1.25) if len(finite) and finite.max() > 0 else 1)
-    _title(ax, col.label)
+    set_title(ax, col.label)
     source_line(ax, "; ".join(f.attrs.get("sources", [])) or "SCB")
     return ax
 
@@ -208,7 +209,7 @@ def export(f: pd.DataFrame, ax: Axes | None = None, reports_dir: Path | None = N
     Files go to ``reports/<slug>/utforska/<ämne>-<antal|andel>[-n].{xlsx,csv,png}``; an existing
     file is never overwritten (a counter is added).
     """
-    from .report import safe_folder
+    from ortsprofil.run.report import safe_folder
 
     base = (reports_dir or config.REPORTS_DIR).resolve()
     folder = safe_folder(base, f.attrs.get("slug") or slugify(str(f.attrs.get("ort", "ort")))) / "utforska"
@@ -275,7 +276,7 @@ def app(ort: str = "Näsum", jamfor: str = "Glimåkra", topic: str = "befolkning
                 figs.append(ax)
                 plt.show()
             if table_box.value:
-                from .blocks import Table
+                from ortsprofil.present.blocks import Table
 
                 display(Table(table(f), caption="Tabellen bakom diagrammen"))
             state.update(frame=f, axes=figs)
@@ -302,8 +303,9 @@ def changes(ort: str, jamfor_med: str = "") -> pd.DataFrame:
 
     Empty when nothing changed; a one-row note when the locality has no earlier handout.
     """
-    from . import config, records
-    from .profile import build
+    from ortsprofil import config
+    from ortsprofil.present import records
+    from ortsprofil.figures.profile import build
 
     p = build(ort)
     path = records.choose_earlier(config.REPORTS_DIR / p.ort.slug, jamfor_med)
@@ -314,7 +316,7 @@ def changes(ort: str, jamfor_med: str = "") -> pd.DataFrame:
     rows = []
     for c in records.compare(old, {"figures": records.figures_of(p)}):
         rows.append({
-            "Mått": records._base_label(c.label),
+            "Mått": records.base_label(c.label),
             f"Underlaget {old['built'][:10]}": f"{c.old['text']} ({c.old['period']})" if c.old else "–",
             "Nu": f"{c.new['text']} ({c.new['period']})" if c.new else "–",
             "Anmärkning": c.noise() or {"ny": "ny uppgift", "borta": "finns inte längre med"}.get(c.kind, ""),

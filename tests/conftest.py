@@ -17,7 +17,7 @@ UPSTREAM = SHARED_SCB.parent / "upstream"
 
 @pytest.fixture(scope="session")
 def reg():
-    from ortsprofil.localities import registry
+    from ortsprofil.figures.localities import registry
 
     return registry()
 
@@ -34,14 +34,14 @@ def glimakra(reg):
 
 @pytest.fixture(scope="session")
 def p_nasum():
-    from ortsprofil import profile
+    from ortsprofil.figures import profile
 
     return profile.build("Näsum")
 
 
 @pytest.fixture(scope="session")
 def p_glimakra():
-    from ortsprofil import profile
+    from ortsprofil.figures import profile
 
     return profile.build("Glimåkra")
 

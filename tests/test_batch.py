@@ -6,7 +6,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ortsprofil import batch, cli, report
+from ortsprofil.run import batch
+from ortsprofil import cli
+from ortsprofil.run import report
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from ortsprofil import batch, cli, report
+from ortsprofil.run import batch
+from ortsprofil import cli, commands
+from ortsprofil.run import report
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,7 +68,7 @@ def test_reports_path_that_is_a_file(tmp_path):
 
 
 def test_disk_full_is_a_swedish_message(reports_dir, monkeypatch, capsys):
-    from ortsprofil import screening
+    from ortsprofil.region import screening
 
     def full(*_a, **_k):
         raise OSError(errno.ENOSPC, "No space left on device", str(reports_dir / "jamforelse.xlsx"))
@@ -162,7 +164,7 @@ def test_interrupted_batch_leaves_no_processes_or_folders(tmp_path, how):
     proc.send_signal(how)
     _out, err = proc.communicate(timeout=90)
     if how != signal.SIGKILL:
-        assert proc.returncode == cli.EXIT_INTERRUPTED and "Avbrutet" in err and "Traceback" not in err, err
+        assert proc.returncode == commands.EXIT_INTERRUPTED and "Avbrutet" in err and "Traceback" not in err, err
     left = _wait_gone(family, 30)
     assert left == [], [(p.pid, p.cmdline()) for p in left]
     time.sleep(1)

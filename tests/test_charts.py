@@ -1,7 +1,8 @@
 from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
 
-from ortsprofil import charts, maps
+from ortsprofil.present import charts
+from ortsprofil.present import maps
 
 
 def _gids(ax):

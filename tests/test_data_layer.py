@@ -15,13 +15,16 @@ import pandas as pd
 import pytest
 import requests
 
-from ortsprofil import config, indicators as ind, profile
+from ortsprofil import config
+from ortsprofil.figures import indicators as ind
+from ortsprofil.figures import profile
 from ortsprofil.data import catalogue, jsonstat, refresh
 from ortsprofil.data.cache import ResponseCache
 from ortsprofil.errors import SnapshotError
-from ortsprofil.localities import Registry
+from ortsprofil.figures.localities import Registry
 from ortsprofil.data.scb import ScbClient
 from ortsprofil.data.snapshot import Snapshot
+from ortsprofil.present import page
 
 from .pxweb import PxWebServer
 from .pxweb.tables import FIXTURES, UPSTREAM
@@ -265,8 +268,8 @@ def test_cli_kontroll(tmp_path):
 
 def test_profile_on_test_values_says_so_on_page_one(fetched_snapshot, p_nasum):
     p = profile.build("Näsum", reg=Registry(fetched_snapshot))
-    assert "TESTVÄRDEN" in str(p.heading()) and "kommun_alder_kon" in p.test_value_tables
-    assert "TESTVÄRDEN" not in str(p_nasum.heading())  # the bundled snapshot holds SCB's figures
+    assert "TESTVÄRDEN" in str(page.heading(p)) and "kommun_alder_kon" in page.test_value_tables(p)
+    assert "TESTVÄRDEN" not in str(page.heading(p_nasum))  # the bundled snapshot holds SCB's figures
 
 
 # -- the parser against an independent reader ---------------------------------------------------------------

@@ -6,7 +6,7 @@ import nbformat
 import psutil
 import pytest
 
-from ortsprofil import execute
+from ortsprofil.run import execute
 
 pytestmark = pytest.mark.slow
 

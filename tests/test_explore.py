@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 from matplotlib.axes import Axes
 
-from ortsprofil import config, explore
+from ortsprofil import config
+from ortsprofil import explore
 from ortsprofil.errors import InvalidParameterError, UnknownLocalityError
 
 
@@ -101,7 +102,7 @@ def test_app_widgets_and_save_button(reports_dir):
 def test_notebook_runs_with_papermill(tmp_path):
     import nbformat
 
-    from ortsprofil.execute import execute_notebook
+    from ortsprofil.run.execute import execute_notebook
 
     nb = execute_notebook(config.NOTEBOOKS_DIR / "utforska.ipynb", tmp_path / "u.ipynb",
                           {"ort": "Glimåkra", "jamfor": "Näsum|Broby", "amne": "befolkning", "visa": "antal"})

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ortsprofil import indicators as ind
-from ortsprofil.data.snapshot import empty_tidy
+from ortsprofil.figures import indicators as ind
+from ortsprofil.data.tidy import empty_tidy
 
 
 def _tiny():

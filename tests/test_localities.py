@@ -4,7 +4,7 @@ import unicodedata
 import pytest
 
 from ortsprofil.errors import AmbiguousLocalityError, InvalidParameterError, UnknownLocalityError
-from ortsprofil.localities import fold, normalize, slugify
+from ortsprofil.figures.localities import fold, normalize, slugify
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,11 @@ import re
 import pandas as pd
 import pytest
 
-from ortsprofil import profile, report
-from ortsprofil.localities import Registry
+from ortsprofil import text as T
+from ortsprofil.figures import profile
+from ortsprofil.run import report
+from ortsprofil.figures.localities import Registry
+from ortsprofil.present import narrative, page, tables
 
 from .conftest import SHARED_SCB
 
@@ -55,7 +58,7 @@ def test_deso_and_pharmacy_figures():
     assert p.deso["code"] == "1272B2010"
     ind_ = csv("deso2025_indicators_bromolla_ostragoinge.csv").set_index("deso_code")
     assert p.deso["values"]["folkmangd"] == (ind_.loc["1272B2010", "population_2025"], 2025, "personer")
-    block = p.deso_block()
+    block = tables.deso_block(p)
     assert block.caption == "Området runt Näsum (DeSO 1272B2010)"
     assert "Folkmängd (2025)" in block.frame["Mått"].tolist()
     assert "större än tätorten" in str(block._repr_html_())
@@ -75,8 +78,8 @@ def test_density_comparators_are_what_they_say():
     # The tätort's density is compared with the tätorter of Skåne, and named so.
     t = p["tathet"]
     assert t.values["lan"] == pytest.approx(sk["population"].sum() / (sk["land_area_ha"].sum() / 100))
-    assert p.where_for(t, "lan") == "i tätorterna i Skåne län"
-    row = p.comparison("oversikt").frame.set_index("Mått")
+    assert narrative.where_for(p, t, "lan") == "i tätorterna i Skåne län"
+    row = page.comparison(p, "oversikt").frame.set_index("Mått")
     assert any("tätorterna i området" in m for m in row.index if m.startswith("Befolkningstäthet i tätorten"))
     # The kommun's, län's and riket's densities use their land area: Skåne about 127, Sweden about 25.
     k = p["kommun_tathet"]
@@ -86,7 +89,7 @@ def test_density_comparators_are_what_they_say():
     assert k.values["lan"] == pytest.approx(pop["12"] / area["12"]) and round(k.values["lan"]) == 127
     assert k.values["riket"] == pytest.approx(pop["00"] / area["00"]) and round(k.values["riket"]) == 25
     assert k.values["kommun"] == pytest.approx(pop["1256"] / area["1256"])
-    assert p.where_for(k, "lan") == "i Skåne län"
+    assert narrative.where_for(p, k, "lan") == "i Skåne län"
 
 
 def test_every_figure_has_a_year_and_comparisons_share_it():
@@ -106,7 +109,7 @@ def test_peers_are_peers():
     malmo = profile.build("Malmö")
     others = malmo.peers[~malmo.peers["is_ort"]]
     assert len(others) >= 5 and others["population"].min() > 100_000  # towns of its own size, not villages
-    assert "Malmö ligger utanför intervallet" in str(malmo.summary("liknande"))
+    assert "Malmö ligger utanför intervallet" in str(page.summary(malmo, "liknande"))
     hlm = profile.build("Hässleholm")
     assert hlm.peers.loc[~hlm.peers["is_ort"], "population"].between(19_435 / 2, 19_435 * 2).all()
     nasum = profile.build("Näsum")
@@ -114,10 +117,10 @@ def test_peers_are_peers():
     dist = reg.town_distance_km
     codes = nasum.peers.loc[~nasum.peers["is_ort"], "tatort_code"]
     assert (dist[codes] >= 10).all()  # villages, not suburbs
-    assert f"de {len(codes)} tätorterna" in str(nasum.summary("liknande"))
+    assert f"de {len(codes)} tätorterna" in str(page.summary(nasum, "liknande"))
     everyone = profile.build("Näsum", peer_typ="alla")
     assert len(everyone.peers) > len(nasum.peers)
-    assert "ungefär 300 gånger så" in profile.T.compare(300, 1, "x", profile.T.LARGE)
+    assert "ungefär 300 gånger så" in T.compare(300, 1, "x", T.LARGE)
 
 
 def test_kiruna_is_as_complete_as_glimakra():
@@ -137,7 +140,7 @@ def test_kiruna_is_as_complete_as_glimakra():
 def test_prompts_follow_the_latest_trend():
     """Bromölla grew 2013–2023 but shrank 2022–2023: the text says so, and never that it 'grows'."""
     p = profile.build("Näsum")
-    bef = str(p.summary("befolkning")) + " " + str(p.prompts("befolkning"))
+    bef = str(page.summary(p, "befolkning")) + " " + str(page.prompts(p, "befolkning"))
     assert "växte med 1,3\xa0% 2013–2023, men minskade med 135 invånare det senaste året (2022–2023)" in bef
     assert "2010–2020" not in bef
 

@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from ortsprofil import report
-from ortsprofil.profile import SECTIONS
+from ortsprofil.run import report
+from ortsprofil.figures.model import SECTIONS
 
 pytestmark = pytest.mark.slow
 

@@ -4,10 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ortsprofil import charts, indicators as ind, profile
+from ortsprofil.present import charts
+from ortsprofil.figures import indicators as ind
+from ortsprofil.figures import profile
+from ortsprofil.figures.compute import caveats_for
+from ortsprofil.figures.model import Source, Stat
 from ortsprofil import text as T
-from ortsprofil.localities import Registry
+from ortsprofil.figures.localities import Registry
 from ortsprofil.data.snapshot import Snapshot
+from ortsprofil.present import narrative, page, tables
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +29,7 @@ def test_fetched_indicators_appear_with_sources(pf):
         assert "hämtad" in s.source.text()
     assert pf.missing == []
     assert "TAB5557" in pf["kommun_forandring_1"].source.table  # 2024–2025: the fetched totals
-    assert "Alla mått" in str(pf.missing_note())
+    assert "Alla mått" in str(tables.missing_note(pf))
 
 
 def test_age_share_matches_table(pf, fetched_snapshot):
@@ -64,40 +69,40 @@ def test_suppressed_value_shows_uppgift_saknas(fetched_snapshot):
     assert np.isnan(s.value)
     assert s.status == ".." and s.formatted() == "uppgift saknas (sekretess eller noll)"
     assert "0,0" not in s.formatted() and s.formatted() != "0"
-    row = p.comparison("alder").frame.set_index("Mått").loc["Andel 65 år och äldre (2020)"]
+    row = page.comparison(p, "alder").frame.set_index("Mått").loc["Andel 65 år och äldre (2020)"]
     assert row["Glimåkra"].startswith("uppgift saknas")
 
 
 def test_small_numbers_are_flagged():
-    s = profile.Stat("x", "X", "procent", "alder", "tatort", {"ort": 20.0}, profile.Source("t", "r"), base=40)
-    assert any("färre än 50" in c for c in profile.caveats_for(s))
-    c = profile.Stat("y", "Y", "personer", "befolkning", "tatort", {"ort": 7.0}, profile.Source("t", "r"))
-    assert any("under 10" in c for c in profile.caveats_for(c))
-    big = profile.Stat("z", "Z", "personer", "befolkning", "tatort", {"ort": 700.0}, profile.Source("t", "r"), base=700)
-    assert profile.caveats_for(big) == []
-    ch = profile.Stat("kommun_forandring_1", "Ä", "personer", "befolkning", "kommun", {"kommun": 4.0},
-                      profile.Source("t", "r"))
+    s = Stat("x", "X", "procent", "alder", "tatort", {"ort": 20.0}, Source("t", "r"), base=40)
+    assert any("färre än 50" in c for c in caveats_for(s))
+    c = Stat("y", "Y", "personer", "befolkning", "tatort", {"ort": 7.0}, Source("t", "r"))
+    assert any("under 10" in c for c in caveats_for(c))
+    big = Stat("z", "Z", "personer", "befolkning", "tatort", {"ort": 700.0}, Source("t", "r"), base=700)
+    assert caveats_for(big) == []
+    ch = Stat("kommun_forandring_1", "Ä", "personer", "befolkning", "kommun", {"kommun": 4.0},
+                      Source("t", "r"))
     noisy = pd.Series([4.0])
     noisy.attrs["year"] = 2025
-    assert any("slumpbrus" in c for c in profile.caveats_for(ch, noisy))
+    assert any("slumpbrus" in c for c in caveats_for(ch, noisy))
     noisy.attrs["year"] = 2024
-    assert profile.caveats_for(ch, noisy) == []
+    assert caveats_for(ch, noisy) == []
 
 
 def test_reservations_explain_noise_and_suppression(pf):
-    txt = str(pf.reservations())
+    txt = str(tables.reservations(pf))
     assert "2025" in txt and "slumpmässigt brus" in txt
     assert "Uppgift saknas" in txt and "aldrig som 0" in txt
 
 
 def test_prompts_state_only_profile_facts(pf):
     for section in ("oversikt", "befolkning", "alder", "arbete", "lage", "liknande"):
-        for q in profile.Profile.prompts(pf, section).__str__().splitlines()[1:]:
+        for q in page.prompts(pf, section).__str__().splitlines()[1:]:
             assert q.endswith("?")
-    q = str(pf.prompts("alder"))
-    phrase = pf.phrase("andel_65plus", "lan")
+    q = str(page.prompts(pf, "alder"))
+    phrase = narrative.phrase(pf, "andel_65plus", "lan")
     assert phrase and phrase in q
-    lage = str(pf.prompts("lage"))
+    lage = str(page.prompts(pf, "lage"))
     r = pf.larger_towns.iloc[0]
     assert r["tatort_name"] in lage and T.fmt_number(r["distance_km"], 1) in lage
 
@@ -135,7 +140,7 @@ def test_fetched_compute_functions_on_tiny_frames():
                         "year": [2020] * 3, "ref_date": ["x"] * 3,
                         "variable": ["utb_eftergymnasial", "utb_gymnasial", "utb_forgymnasial"],
                         "value": [30.0, 50.0, 20.0], "unit": ["personer"] * 3, "source": ["t"] * 3})
-    from ortsprofil.data.snapshot import coerce_tidy
+    from ortsprofil.data.tidy import coerce_tidy
 
     data = ind.Data(tatorter=pd.DataFrame(), kommun_folkmangd=pd.DataFrame(),
                     extra={"tatort_alder": coerce_tidy(tat), "kommun_alder_kon": coerce_tidy(kom),

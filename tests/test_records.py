@@ -10,7 +10,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from ortsprofil import batch, config, records, report
+from ortsprofil.run import batch
+from ortsprofil import config
+from ortsprofil.present import records
+from ortsprofil.run import report
 from ortsprofil.errors import InvalidParameterError
 from ortsprofil.data.snapshot import Snapshot
 

@@ -9,7 +9,7 @@ import pytest
 
 from ortsprofil.data import catalogue, refresh
 from ortsprofil.data.cache import ResponseCache
-from ortsprofil.localities import Registry
+from ortsprofil.figures.localities import Registry
 from ortsprofil.data.scb import ScbClient
 from ortsprofil.data.snapshot import Snapshot
 

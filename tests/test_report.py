@@ -6,7 +6,7 @@ import re
 import nbformat
 import pytest
 
-from ortsprofil import report
+from ortsprofil.run import report
 from ortsprofil.errors import InvalidParameterError, UnknownLocalityError
 
 pytestmark = pytest.mark.slow

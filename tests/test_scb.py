@@ -21,7 +21,9 @@ from ortsprofil.errors import (
     TableNotFoundError,
     TooManyCellsError,
 )
-from ortsprofil.data.scb import RateLimiter, ScbClient, expand, split_selection
+from ortsprofil.data.pacing import RateLimiter
+from ortsprofil.data.scb import ScbClient
+from ortsprofil.data.selection import expand, split_selection
 
 from .pxweb_server import PxWebServer
 

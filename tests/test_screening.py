@@ -2,9 +2,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ortsprofil import screening, screening_export
+from ortsprofil.region import screening
+from ortsprofil.region import export
 from ortsprofil.errors import InvalidParameterError
-from ortsprofil.screening import Rules, apply_rules
+from ortsprofil.region.screening import Rules, apply_rules
 
 
 def _frame(pops, dists, service=None):
@@ -75,7 +76,7 @@ def test_missing_data_is_neither_met_nor_failed():
     assert pd.isna(out.loc["T0", "storlek"]) and out.loc["T0", "landsbygd"] == True  # noqa: E712
     assert out.loc["T1", "storlek"] == True and pd.isna(out.loc["T1", "service"])  # noqa: E712
     assert not out["kandidat"].any()
-    shown = screening_export.display_table(out.reset_index().assign(
+    shown = export.display_table(out.reset_index().assign(
         tatort_name="x", kommun_name="k", density=np.nan, avstand_10k=np.nan, avstand_50k=np.nan,
         tatorter_10km=np.nan, forandring=np.nan, forandring_avser="", forandring_period="", pilot=False,
         ombud_km=np.nan, service_proxy=False))
@@ -130,7 +131,7 @@ def test_export_same_rows(tmp_path):
     import openpyxl
 
     s = screening.run()
-    paths = screening_export.export(s.frame, tmp_path, s.sources())
+    paths = export.export(s.frame, tmp_path, s.sources())
     sheets = pd.read_excel(paths["xlsx"], sheet_name=None, dtype={"Tätortskod": str, "Värde": str})
     assert set(sheets) == {"Urval", "Källor", "Parametrar"}
     urval = sheets["Urval"]

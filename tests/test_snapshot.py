@@ -5,7 +5,8 @@ import pytest
 
 from ortsprofil.data import bundle, snapshot
 from ortsprofil.errors import SnapshotError
-from ortsprofil.data.snapshot import TIDY_COLUMNS, Snapshot
+from ortsprofil.data.snapshot import Snapshot
+from ortsprofil.data.tidy import TIDY_COLUMNS
 
 from .conftest import SHARED_SCB
 

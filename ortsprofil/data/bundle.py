@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import config
-from .shared_csv import (  # the readers, one per table
-    _deso_alder, _deso_indikatorer, _kommun_alder_55plus, _kommun_alder_kon, _kommun_areal, _kommun_folkmangd,
-    _kommun_hushall, _kommun_inkomst, _kommun_skattesats, _kommun_sysselsattning, _kommun_utbildning, _regioner,
-    _tatort_deso, _tatort_folkmangd, _tatort_historik, _tatort_service, _tatort_ytor, _tatorter,
+from ortsprofil import config
+from ortsprofil.data.shared_csv import (  # the readers, one per table
+    read_deso_alder, read_deso_indikatorer, read_kommun_alder_55plus, read_kommun_alder_kon, read_kommun_areal, read_kommun_folkmangd,
+    read_kommun_hushall, read_kommun_inkomst, read_kommun_skattesats, read_kommun_sysselsattning, read_kommun_utbildning, read_regioner,
+    read_tatort_deso, read_tatort_folkmangd, read_tatort_historik, read_tatort_service, read_tatort_ytor, read_tatorter,
 )
-from .snapshot import Snapshot
+from ortsprofil.data.snapshot import Snapshot
 
 #: Tables the bundle writes, with the SCB table they come from and their reference date.
 BUNDLED_TABLES = {
@@ -168,26 +168,26 @@ def build(shared: Path | str | None = None, target: Path | str | None = None) ->
     """
     shared = Path(shared) if shared else config.SHARED_SCB_DIR
     snap = Snapshot(Path(target) if target else config.SNAPSHOT_DIR)
-    regioner = _regioner(shared)
+    regioner = read_regioner(shared)
     frames = {
         "regioner": regioner,
-        "tatorter": _tatorter(shared, regioner),
-        "tatort_folkmangd": _tatort_folkmangd(shared),
-        "tatort_historik": _tatort_historik(shared),
-        "kommun_folkmangd": _kommun_folkmangd(shared),
-        "kommun_alder_kon": _kommun_alder_kon(shared),
-        "kommun_alder_55plus": _kommun_alder_55plus(shared),
-        "kommun_utbildning": _kommun_utbildning(shared),
-        "kommun_inkomst": _kommun_inkomst(shared),
-        "kommun_sysselsattning": _kommun_sysselsattning(shared),
-        "kommun_skattesats": _kommun_skattesats(shared),
-        "kommun_hushall": _kommun_hushall(shared),
-        "kommun_areal": _kommun_areal(shared),
-        "deso_alder": _deso_alder(shared),
-        "deso_indikatorer": _deso_indikatorer(shared),
-        "tatort_deso": _tatort_deso(shared),
-        "tatort_service": _tatort_service(shared),
-        "tatort_ytor": _tatort_ytor(shared),
+        "tatorter": read_tatorter(shared, regioner),
+        "tatort_folkmangd": read_tatort_folkmangd(shared),
+        "tatort_historik": read_tatort_historik(shared),
+        "kommun_folkmangd": read_kommun_folkmangd(shared),
+        "kommun_alder_kon": read_kommun_alder_kon(shared),
+        "kommun_alder_55plus": read_kommun_alder_55plus(shared),
+        "kommun_utbildning": read_kommun_utbildning(shared),
+        "kommun_inkomst": read_kommun_inkomst(shared),
+        "kommun_sysselsattning": read_kommun_sysselsattning(shared),
+        "kommun_skattesats": read_kommun_skattesats(shared),
+        "kommun_hushall": read_kommun_hushall(shared),
+        "kommun_areal": read_kommun_areal(shared),
+        "deso_alder": read_deso_alder(shared),
+        "deso_indikatorer": read_deso_indikatorer(shared),
+        "tatort_deso": read_tatort_deso(shared),
+        "tatort_service": read_tatort_service(shared),
+        "tatort_ytor": read_tatort_ytor(shared),
     }
     with snap.writing():
         for key, frame in frames.items():

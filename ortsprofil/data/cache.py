@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import config
-from .snapshot import atomic_write_bytes, now_iso
+from ortsprofil import config
+from ortsprofil.data.snapshot import atomic_write_bytes, now_iso
 
 
 def canonical_key(method: str, url: str, params: dict[str, Any] | None = None,

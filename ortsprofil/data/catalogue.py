@@ -26,11 +26,11 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import DataShapeError, InvalidParameterError, TableNotFoundError
-from .jsonstat import Dimension
-from .snapshot import Snapshot
-from .tidy import coerce_tidy
-from .transforms import (
+from ortsprofil.errors import DataShapeError, InvalidParameterError, TableNotFoundError
+from ortsprofil.data.jsonstat import Dimension
+from ortsprofil.data.snapshot import Snapshot
+from ortsprofil.data.tidy import coerce_tidy
+from ortsprofil.data.transforms import (
     BAS_CONTENTS, age_of, t_alder_kon, t_forandringar, t_inkomst, t_sysselsattning, t_tatort_alder,
     t_tatort_folkmangd, t_utbildning,
 )
@@ -302,7 +302,7 @@ def resolve(client: Any, part: Part, subject: str = "") -> dict[str, Any]:
 
 
 def _dims(meta: dict[str, Any]) -> list[Dimension]:
-    from .jsonstat import dimensions
+    from ortsprofil.data.jsonstat import dimensions
 
     return dimensions(meta)
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import DataShapeError
+from ortsprofil.errors import DataShapeError
 
 #: Symbols SCB uses for values it does not publish.
 MISSING_SYMBOLS = ("..", ".", ":", "...", "-")

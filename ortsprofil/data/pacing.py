@@ -36,7 +36,7 @@ class RateLimiter:
                 self.sleep(self.window - (now - self._stamps[0]) + 0.05)
 
 
-def _retry_after(value: str | None) -> float | None:
+def retry_after_seconds(value: str | None) -> float | None:
     if not value:
         return None
     try:

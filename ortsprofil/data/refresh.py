@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import catalogue
-from ..errors import OrtsprofilError, SnapshotError
-from .scb import ScbClient
-from .snapshot import Snapshot, default, now_iso
-from .tidy import coerce_tidy
+from ortsprofil.data import catalogue
+from ortsprofil.errors import OrtsprofilError, SnapshotError
+from ortsprofil.data.scb import ScbClient
+from ortsprofil.data.snapshot import Snapshot, default, now_iso
+from ortsprofil.data.tidy import coerce_tidy
 
 log = logging.getLogger(__name__)
 

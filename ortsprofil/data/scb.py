@@ -27,12 +27,12 @@ from typing import Any
 
 import pandas as pd
 
-from .. import config
-from . import jsonstat
-from .cache import ResponseCache, canonical_key
-from .pacing import RateLimiter, _retry_after  # noqa: F401 - RateLimiter: public here too
-from .selection import Selection, cell_count, expand, split_selection  # noqa: F401 - expand: public here too
-from ..errors import (
+from ortsprofil import config
+from ortsprofil.data import jsonstat
+from ortsprofil.data.cache import ResponseCache, canonical_key
+from ortsprofil.data.pacing import RateLimiter, retry_after_seconds
+from ortsprofil.data.selection import Selection, cell_count, expand, split_selection
+from ortsprofil.errors import (
     CacheMissError,
     DataShapeError,
     RateLimitError,
@@ -205,7 +205,7 @@ class ScbClient:
                 continue
             if resp.status_code == 429:
                 last = RateLimitError(429, "För många anrop", resp.text[:200], url)
-                wait = _retry_after(resp.headers.get("Retry-After"))
+                wait = retry_after_seconds(resp.headers.get("Retry-After"))
                 if attempt < self.max_retries:
                     self._wait(min(self.max_wait, wait if wait is not None else self.backoff * 2**attempt))
                 continue

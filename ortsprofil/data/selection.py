@@ -9,7 +9,7 @@ import fnmatch
 import math
 import re
 
-from ..errors import DataShapeError, TooManyCellsError
+from ortsprofil.errors import DataShapeError, TooManyCellsError
 
 Selection = dict[str, list[str]]
 

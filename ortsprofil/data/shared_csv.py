@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import SnapshotError
+from ortsprofil.errors import SnapshotError
 
 _VARIABLES = {"population": "folkmangd", "land_area": "landareal"}
 _UNITS = {"persons": "personer", "ha": "ha"}
@@ -24,7 +24,7 @@ def _read(shared: Path, name: str) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-def _regioner(shared: Path) -> pd.DataFrame:
+def read_regioner(shared: Path) -> pd.DataFrame:
     meta_path = shared.parent / "upstream" / "stefur_pxwebpy" / "TAB6471_metadata.json"
     if not meta_path.exists():
         raise SnapshotError(f"Källfilen {meta_path} saknas.")
@@ -39,7 +39,7 @@ def _regioner(shared: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _tatorter(shared: Path, regioner: pd.DataFrame) -> pd.DataFrame:
+def read_tatorter(shared: Path, regioner: pd.DataFrame) -> pd.DataFrame:
     wide = _read(shared, "tatorter_sweden_2020_wide.csv")
     lan_names = regioner.query("level == 'lan'").set_index("region_code")["region_name"]
     out = pd.DataFrame(
@@ -61,7 +61,7 @@ def _tatorter(shared: Path, regioner: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("tatort_code").reset_index(drop=True)
 
 
-def _tatort_folkmangd(shared: Path) -> pd.DataFrame:
+def read_tatort_folkmangd(shared: Path) -> pd.DataFrame:
     wide = _read(shared, "tatorter_sweden_2020_wide.csv")
     parts = []
     for col, var, unit in (("population", "folkmangd", "personer"), ("land_area_ha", "landareal", "ha")):
@@ -84,7 +84,7 @@ def _tatort_folkmangd(shared: Path) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).sort_values(["region_code", "variable"])
 
 
-def _tatort_historik(shared: Path) -> pd.DataFrame:
+def read_tatort_historik(shared: Path) -> pd.DataFrame:
     hist = _read(shared, "tatorter_skane_history.csv")
     spot = _read(shared, "tatorter_skane_spot_2005_2023.csv")
     spot = spot[(spot["region_code"] != "") & (spot["region_level"] == "tatort")]
@@ -129,7 +129,7 @@ def _tatort_historik(shared: Path) -> pd.DataFrame:
     return out
 
 
-def _kommun_folkmangd(shared: Path) -> pd.DataFrame:
+def read_kommun_folkmangd(shared: Path) -> pd.DataFrame:
     base = _read(shared, "kommun_population_skane_1950_2020.csv")
     national = _read(shared, "population_kommun_lan_riket_1950_2020.csv")
     later = _read(shared, "kommun_population_skane_2021_2024.csv")
@@ -184,7 +184,7 @@ def _kommun_folkmangd(shared: Path) -> pd.DataFrame:
 _SEX = {"men": "män", "women": "kvinnor", "total": ""}
 
 
-def _kommun_alder_kon(shared: Path) -> pd.DataFrame:
+def read_kommun_alder_kon(shared: Path) -> pd.DataFrame:
     f = _read(shared, "population_by_age5_sex_2019.csv")
     return pd.DataFrame({
         "region_code": f["region_code"], "region_name": f["region_name"], "level": f["level"], "year": 2019,
@@ -194,7 +194,7 @@ def _kommun_alder_kon(shared: Path) -> pd.DataFrame:
     })
 
 
-def _kommun_alder_55plus(shared: Path) -> pd.DataFrame:
+def read_kommun_alder_55plus(shared: Path) -> pd.DataFrame:
     f = _read(shared, "kommun_population_55plus_by_sex_skane_2008_2018.csv")
     band = f["age_band"].str.replace(" år", "", regex=False).replace({"all ages": ""})
     return pd.DataFrame({
@@ -218,7 +218,7 @@ EDUCATION_LABELS = {
 }
 
 
-def _kommun_utbildning(shared: Path) -> pd.DataFrame:
+def read_kommun_utbildning(shared: Path) -> pd.DataFrame:
     f = _read(shared, "education_level_25_64_2019.csv")
     var = f["education_level"].map(EDUCATION_LABELS)
     if var.isna().any():
@@ -239,7 +239,7 @@ def _status_value(values: pd.Series, status: pd.Series) -> tuple[pd.Series, pd.S
     return v.astype(float), st.where(~(v.isna() & st.isna()), "..")
 
 
-def _kommun_inkomst(shared: Path) -> pd.DataFrame:
+def read_kommun_inkomst(shared: Path) -> pd.DataFrame:
     f = _read(shared, "kommun_median_income_1999_2024.csv")
     value, status = _status_value(f["value"], f["status"])
     return pd.DataFrame({
@@ -249,7 +249,7 @@ def _kommun_inkomst(shared: Path) -> pd.DataFrame:
     })
 
 
-def _kommun_sysselsattning(shared: Path) -> pd.DataFrame:
+def read_kommun_sysselsattning(shared: Path) -> pd.DataFrame:
     f = _read(shared, "kommun_labour_market_20_64_2020_2024.csv")
     parts = []
     for col, var in (("sysselsattningsgrad", "sysselsattningsgrad"), ("arbetsloshet", "arbetsloshet")):
@@ -262,7 +262,7 @@ def _kommun_sysselsattning(shared: Path) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _kommun_skattesats(shared: Path) -> pd.DataFrame:
+def read_kommun_skattesats(shared: Path) -> pd.DataFrame:
     f = _read(shared, "kommun_tax_rate_2000_2026.csv")
     value, status = _status_value(f["tax_rate_pct"], f["status"])
     return pd.DataFrame({
@@ -279,7 +279,7 @@ TENURE = {"småhus, äganderätt": "boende_smahus_agande", "småhus, bostadsrät
           "övrigt boende": "boende_ovrigt", "uppgift saknas": "boende_saknas"}
 
 
-def _kommun_hushall(shared: Path) -> pd.DataFrame:
+def read_kommun_hushall(shared: Path) -> pd.DataFrame:
     f = _read(shared, "kommun_households_type_tenure_skane_2019.csv")
     f = f.assign(variable=f["tenure"].map(TENURE), value=f["households"].astype(float))
     g = f.groupby(["kommun_code", "kommun_name", "variable"], as_index=False)["value"].sum()
@@ -290,7 +290,7 @@ def _kommun_hushall(shared: Path) -> pd.DataFrame:
     })
 
 
-def _kommun_areal(shared: Path) -> pd.DataFrame:
+def read_kommun_areal(shared: Path) -> pd.DataFrame:
     f = _read(shared, "area_kommun_lan_riket_2016.csv")
     return pd.DataFrame({
         "region_code": f["region_code"], "region_name": f["region_name"], "level": f["level"], "year": 2016,
@@ -300,7 +300,7 @@ def _kommun_areal(shared: Path) -> pd.DataFrame:
     })
 
 
-def _deso_alder(shared: Path) -> pd.DataFrame:
+def read_deso_alder(shared: Path) -> pd.DataFrame:
     f = _read(shared, "deso2025_population_by_age_sex_bromolla_ostragoinge.csv")
     parts = []
     for col, kon in (("men", "män"), ("women", "kvinnor")):
@@ -327,7 +327,7 @@ DESO_INDICATORS = {
 }
 
 
-def _deso_indikatorer(shared: Path) -> pd.DataFrame:
+def read_deso_indikatorer(shared: Path) -> pd.DataFrame:
     f = _read(shared, "deso2025_indicators_bromolla_ostragoinge.csv")
     parts = []
     for col, (var, unit, year) in DESO_INDICATORS.items():
@@ -339,7 +339,7 @@ def _deso_indikatorer(shared: Path) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _tatort_deso(shared: Path) -> pd.DataFrame:
+def read_tatort_deso(shared: Path) -> pd.DataFrame:
     f = _read(shared, "deso2025_indicators_bromolla_ostragoinge.csv")
     rows = []
     for r in f.itertuples(index=False):
@@ -348,7 +348,7 @@ def _tatort_deso(shared: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["tatort_code", "deso_code", "kommun_code"])
 
 
-def _tatort_service(shared: Path) -> pd.DataFrame:
+def read_tatort_service(shared: Path) -> pd.DataFrame:
     path = shared.parent / "service" / "tatorter_skane_2020_distance_to_pharmacy_pipos2025.csv"
     if not path.exists():
         raise SnapshotError(f"Källfilen {path} saknas.")
@@ -362,7 +362,7 @@ def _tatort_service(shared: Path) -> pd.DataFrame:
     })
 
 
-def _tatort_ytor(shared: Path) -> pd.DataFrame:
+def read_tatort_ytor(shared: Path) -> pd.DataFrame:
     import geopandas as gpd
 
     path = shared.parent / "geo" / "tatorter_skane_lm_oversiktskartan_polygons.gpkg"

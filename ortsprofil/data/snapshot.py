@@ -30,11 +30,9 @@ from typing import Any
 
 import pandas as pd
 
-from .. import config
-from ..errors import SnapshotError
-from .tidy import (  # noqa: F401 - the tidy shape; importable from here as before
-    REGISTRY_SCHEMAS, TIDY_COLUMNS, _coerce_registry, coerce_tidy, empty_tidy,
-)
+from ortsprofil import config
+from ortsprofil.errors import SnapshotError
+from ortsprofil.data.tidy import coerce_registry, coerce_tidy
 
 MANIFEST = "manifest.json"
 LEVELS = ("riket", "lan", "kommun", "tatort", "deso", "regso")
@@ -276,7 +274,7 @@ class Snapshot:
                     f"manifestet). Reparera den med `{repair}`."
                 )
             frame = pd.read_parquet(io.BytesIO(data))
-            frame = _coerce_registry(key, frame) if info.kind == "registry" else coerce_tidy(frame)
+            frame = coerce_registry(key, frame) if info.kind == "registry" else coerce_tidy(frame)
             if len(frame) != info.rows:
                 raise SnapshotError(f"{fpath} har {len(frame)} rader men manifestet säger {info.rows}.")
             self._frame_sha[key] = info.sha256
@@ -339,7 +337,7 @@ class Snapshot:
         """Store ``frame`` as table ``key``: a new file, then one atomic manifest replace."""
         if origin not in ("bundled", "fetched"):
             raise ValueError(f"origin must be 'bundled' or 'fetched', not {origin!r}")
-        frame = _coerce_registry(key, frame) if kind == "registry" else coerce_tidy(frame)
+        frame = coerce_registry(key, frame) if kind == "registry" else coerce_tidy(frame)
         frame = frame.reset_index(drop=True)
         store = self._fetched if origin == "fetched" else self._bundled
         store.path.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..errors import SnapshotError
+from ortsprofil.errors import SnapshotError
 
 
 TIDY_COLUMNS: list[str] = [
@@ -98,7 +98,7 @@ def coerce_tidy(frame: pd.DataFrame) -> pd.DataFrame:
     return out.astype(_TIDY_DTYPES)
 
 
-def _coerce_registry(key: str, frame: pd.DataFrame) -> pd.DataFrame:
+def coerce_registry(key: str, frame: pd.DataFrame) -> pd.DataFrame:
     schema = REGISTRY_SCHEMAS[key]
     missing = [c for c in schema if c not in frame.columns]
     if missing:

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..errors import DataShapeError
-from .tidy import coerce_tidy
+from ortsprofil.errors import DataShapeError
+from ortsprofil.data.tidy import coerce_tidy
 
 if TYPE_CHECKING:
-    from .catalogue import Part
+    from ortsprofil.data.catalogue import Part
 
 
 def age_of(code: str) -> int | None:

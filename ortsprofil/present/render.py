@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from .errors import ReportError
+from ortsprofil.errors import ReportError
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +26,8 @@ HIDDEN_TAGS = ("parameters", "injected-parameters", "hide-report")
 
 
 @lru_cache(maxsize=1)
-def _css() -> str:
-    return (resources.files("ortsprofil") / "templates" / "ortsprofil" / "report.css").read_text(
+def stylesheet() -> str:
+    return (resources.files("ortsprofil.present") / "templates" / "ortsprofil" / "report.css").read_text(
         encoding="utf-8"
     )
 
@@ -124,7 +124,7 @@ def to_html(nb: nbformat.NotebookNode, title: str, footer: str = "") -> str:
     body = "\n".join(parts).replace("<h2 id=", '<h2 class="op-first" id=', 1)
     return (f'<!DOCTYPE html>\n<html lang="sv">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
-            f"<title>{html.escape(title)}</title>\n<style>\n{_css()}\n</style>\n</head>\n"
+            f"<title>{html.escape(title)}</title>\n<style>\n{stylesheet()}\n</style>\n</head>\n"
             f'<body lang="sv">\n<main class="op-report">\n{body}\n'
             f'<footer class="op-footer">\n<p>{html.escape(footer, quote=False)}</p>\n</footer>\n'
             f"</main>\n</body>\n</html>\n")

@@ -1,13 +1,27 @@
-"""Reader-facing building blocks: an HTML block with a plain-text twin, and Swedish tables."""
+"""Reader-facing building blocks: an HTML block with a plain-text twin, Swedish tables, and the
+Jinja2 templates (``templates/fragments/``) the blocks' HTML is written from."""
 
 from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
+import jinja2
 import pandas as pd
 
-from . import text as T
+from ortsprofil import text as T
+
+
+@lru_cache(maxsize=1)
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.PackageLoader("ortsprofil.present", "templates/fragments"),
+                              autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+def fragment(template: str, **context) -> str:
+    """An HTML fragment from ``templates/fragments/<template>.html.j2`` (every value escaped unless marked safe)."""
+    return _templates().get_template(f"{template}.html.j2").render(**context)
 
 
 class HtmlBlock:
@@ -36,17 +50,17 @@ class Table(HtmlBlock):
         self.raw = raw if raw is not None else frame
         self.caption = caption
         self.source = source
-        body = html_table(frame)
-        parts = []
-        if caption:
-            parts.append(f'<p class="op-caption"><strong>{html.escape(caption)}</strong></p>')
-        parts.append(body)
-        if note:
-            parts.append(f'<p class="op-note">{html.escape(note)}</p>')
-        if source:
-            parts.append(f'<p class="op-source">Källa: {html.escape(source)}</p>')
         plain = (caption + "\n" if caption else "") + frame.to_string(index=False)
-        super().__init__('<div class="op-tablewrap">' + "".join(parts) + "</div>", plain)
+        super().__init__(fragment("table", caption=caption, body=html_table(frame), note=note, source=source), plain)
+
+
+def list_box(title: str, items: list[str], css: str, numbered: bool = False, plain_title: str | None = None) -> HtmlBlock:
+    """A titled list ("Att samtala om", "Små tal – läs med försiktighet"); empty when there are no items."""
+    if not items:
+        return HtmlBlock("", "")
+    mark = (lambda i: f"{i}.") if numbered else (lambda i: "-")
+    plain = (plain_title or title) + "\n" + "\n".join(f"{mark(i)} {x}" for i, x in enumerate(items, 1))
+    return HtmlBlock(fragment("list_box", title=title, items=items, css=css, tag="ol" if numbered else "ul"), plain)
 
 
 _NUMERIC = re.compile(r"^[−+\-]?[\d\s\xa0]+([,.]\d+)?(\xa0?(%|ha|km|tkr|kr|inv\./km²|per.*))?$|^–$")

@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from . import text as T
+from ortsprofil import text as T
 
 #: Okabe & Ito (2008), safe for the common colour-vision deficiencies and readable in grey.
 PALETTE = {
@@ -55,7 +55,7 @@ def _nothing(ax: Axes) -> Axes:
     return ax
 
 
-def _ax(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
+def new_axes(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
     if ax is not None:
         return ax
     # No rc_context here: leaving one resets the backend and later inline figures vanish.
@@ -72,7 +72,7 @@ def _apply_style(ax: Axes) -> None:
     ax.title.set_fontweight("bold")
 
 
-def _title(ax: Axes, text: str) -> None:
+def set_title(ax: Axes, text: str) -> None:
     ax.set_title(text, loc="left", fontsize=TITLE_SIZE, fontweight="bold")
 
 
@@ -110,7 +110,7 @@ def population_trend(p, ax: Axes | None = None, mode: str = "absolute") -> Axes:
         "absolute": the kommun's population. "index": kommun and län (and the tätort's
         published years) relative to 2010 = 100, so their development can be compared.
     """
-    ax = _ax(ax)
+    ax = new_axes(ax)
     k = p.kommun_series.dropna(subset=["value"])
     own = k[k["region_code"] == p.ort.kommun_code].sort_values("year")
     if mode == "index":
@@ -130,13 +130,13 @@ def population_trend(p, ax: Axes | None = None, mode: str = "absolute") -> Axes:
             ax.scatter(pop["year"], 100 * pop["value"] / base.iloc[0], color=PALETTE["ort"], s=30, zorder=3,
                        label=f"{p.ort.name} (tätort, olika gränser)", gid="tatort")
         ax.axhline(100, color="#888888", lw=0.8)
-        _title(ax, f"Befolkningsutveckling, index {base_year} = 100")
+        set_title(ax, f"Befolkningsutveckling, index {base_year} = 100")
         ax.set_ylabel(f"Index ({base_year} = 100)")
         ax.legend(loc="best", fontsize=8, frameon=False)
     else:
         ax.plot(own["year"], own["value"], color=PALETTE["kommun"], lw=2, marker="o", ms=2.5,
                 label=p.kommun_label, gid="kommun")
-        _title(ax, f"Folkmängd i {p.kommun_label} 31 december")
+        set_title(ax, f"Folkmängd i {p.kommun_label} 31 december")
         ax.set_ylabel("Invånare")
         thousands(ax.yaxis)
         lo = np.nanmin(own["value"]) if len(own) else 0
@@ -157,7 +157,7 @@ def tatort_trend(p, ax: Axes | None = None) -> Axes:
     Every point is a separate delineation with its own boundaries, so points are not joined by
     a solid line; a dotted line and "gränsändring" markers show that the series is broken.
     """
-    ax = _ax(ax)
+    ax = new_axes(ax)
     t = p.tatort_series
     pop = t[t["variable"] == "folkmangd"].sort_values("year") if len(t) else t
     if pop is None or len(pop) == 0:
@@ -165,7 +165,7 @@ def tatort_trend(p, ax: Axes | None = None) -> Axes:
                 "Bara 2020 års uppgift finns.", ha="center", va="center", transform=ax.transAxes,
                 color="#444444")
         ax.set_axis_off()
-        _title(ax, f"Folkmängd i tätorten {p.ort.name}")
+        set_title(ax, f"Folkmängd i tätorten {p.ort.name}")
         return ax
     ax.plot(pop["year"], pop["value"], ls=":", color=PALETTE["ort"], lw=1.2, gid="tatort-link")
     ax.scatter(pop["year"], pop["value"], color=PALETTE["ort"], s=28, zorder=3, label=p.ort.name, gid="tatort")
@@ -177,7 +177,7 @@ def tatort_trend(p, ax: Axes | None = None) -> Axes:
     for y in breaks:
         ax.axvline(y - 0.5 * min(np.diff(sorted(years))) if len(years) > 1 else y, color="#bbbbbb",
                    lw=0.8, ls="--", gid="break")
-    _title(ax, f"Folkmängd i tätorten {p.ort.name} (nya gränser varje avgränsningsår)")
+    set_title(ax, f"Folkmängd i tätorten {p.ort.name} (nya gränser varje avgränsningsår)")
     ax.set_xlabel("")  # years speak for themselves; nothing is drawn over the source line
     ax.set_ylabel("Invånare")
     thousands(ax.yaxis)
@@ -189,7 +189,7 @@ def tatort_trend(p, ax: Axes | None = None) -> Axes:
 
 def peer_strip(p, key: str = "folkmangd", ax: Axes | None = None) -> Axes:
     """Every peer tätort as a dot on one axis, the locality highlighted, the median marked."""
-    ax = _ax(ax, figsize=(8, 2.8))
+    ax = new_axes(ax, figsize=(8, 2.8))
     stat = p[key]
     others = p.peers.loc[~p.peers["is_ort"], key].astype(float).dropna()
     rng = np.random.default_rng(7)  # fixed jitter: the same chart every run
@@ -208,7 +208,7 @@ def peer_strip(p, key: str = "folkmangd", ax: Axes | None = None) -> Axes:
     ax.grid(axis="y", visible=False)
     ax.set_xlabel(f"{stat.label} ({stat.unit})")
     thousands(ax.xaxis)
-    _title(ax, f"{stat.label}: {p.ort.name} bland liknande orter i {p.lan_name}")
+    set_title(ax, f"{stat.label}: {p.ort.name} bland liknande orter i {p.lan_name}")
     ax.legend(loc="upper right", fontsize=8, frameon=False, ncols=3)
     source_line(ax, f"{stat.source.words()}; liknande orter = {T.fmt_number(p.peer_min)}–"
                 f"{T.fmt_number(p.peer_max)} invånare")
@@ -217,7 +217,7 @@ def peer_strip(p, key: str = "folkmangd", ax: Axes | None = None) -> Axes:
 
 def peer_bars(p, key: str = "folkmangd", n: int = 15, ax: Axes | None = None) -> Axes:
     """Horizontal bars for the locality and the peers closest to it in rank."""
-    ax = _ax(ax, figsize=(8, 4.5))
+    ax = new_axes(ax, figsize=(8, 4.5))
     frame = p.peers.assign(v=p.peers[key].astype(float)).dropna(subset=["v"]).sort_values("v", ascending=False)
     frame = frame.reset_index(drop=True)
     pos = int(np.flatnonzero(frame["is_ort"].to_numpy())[0])
@@ -232,7 +232,7 @@ def peer_bars(p, key: str = "folkmangd", n: int = 15, ax: Axes | None = None) ->
     ax.grid(axis="y", visible=False)
     thousands(ax.xaxis)
     ax.set_xlabel(f"{p[key].label}")
-    _title(ax, f"{p[key].label}: plats {lo + 1}–{lo + len(part)} av {len(frame)} liknande orter")
+    set_title(ax, f"{p[key].label}: plats {lo + 1}–{lo + len(part)} av {len(frame)} liknande orter")
     source_line(ax, p[key].source.words())
     return ax
 
@@ -244,7 +244,7 @@ def comparison_bars(p, key: str, ax: Axes | None = None) -> Axes:
     When the profile lacks ``key`` (table not fetched) nothing is drawn: the Axes is returned with
     its figure closed, and the section's text says what is missing.
     """
-    ax = _ax(ax, figsize=(8, 2.4))
+    ax = new_axes(ax, figsize=(8, 2.4))
     if key not in p:
         return _nothing(ax)
     s = p[key]
@@ -263,14 +263,14 @@ def comparison_bars(p, key: str, ax: Axes | None = None) -> Axes:
     ax.grid(axis="y", visible=False)
     thousands(ax.xaxis)
     ax.set_xlim(left=min(0, min(vals) * 1.15) if vals else 0, right=max(vals) * 1.2 if vals and max(vals) > 0 else 1)
-    _title(ax, s.label)
+    set_title(ax, s.label)
     source_line(ax, s.source.words())
     return ax
 
 
 def age_structure(p, ax: Axes | None = None) -> Axes:
     """Share of the population in each age band: the tätort (when fetched), kommun, län, riket."""
-    ax = _ax(ax, figsize=(8, 3.0))
+    ax = new_axes(ax, figsize=(8, 3.0))
     a = p.age_table
     if a is None or a.empty:
         return _nothing(ax)
@@ -296,7 +296,7 @@ def age_structure(p, ax: Axes | None = None) -> Axes:
     ax.legend(fontsize=8, frameon=False, ncols=min(3, n))
     ax.set_ylim(0, float(np.nanmax(a.to_numpy())) * 1.45)
     yrs = sorted(set(years.values())) if years else [a.attrs.get("year", "")]
-    _title(ax, "Åldersfördelning " + (" och ".join(str(y) for y in yrs) if len(yrs) > 1 else f"31 december {yrs[0]}"))
+    set_title(ax, "Åldersfördelning " + (" och ".join(str(y) for y in yrs) if len(yrs) > 1 else f"31 december {yrs[0]}"))
     srcs = sorted({s.source.words() for s in p.section("alder")}) or ["SCB, folkmängd efter ålder och kön"]
     if "deso" in a.columns and p.deso:
         srcs.append(p.deso["source"] + ", 2025")
@@ -306,7 +306,7 @@ def age_structure(p, ax: Axes | None = None) -> Axes:
 
 def age_trend(p, ax: Axes | None = None) -> Axes:
     """Share 65 år och äldre over the years: the kommun and the län (sum of its kommuner)."""
-    ax = _ax(ax, figsize=(8, 2.8))
+    ax = new_axes(ax, figsize=(8, 2.8))
     t = p.age_trend
     if t is None or t.empty or t["year"].nunique() < 2:
         return _nothing(ax)
@@ -321,14 +321,14 @@ def age_trend(p, ax: Axes | None = None) -> Axes:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=8, frameon=False)
     years = f"{int(t['year'].min())}–{int(t['year'].max())}"
-    _title(ax, f"Andel 65 år och äldre, 31 december {years}")
+    set_title(ax, f"Andel 65 år och äldre, 31 december {years}")
     source_line(ax, "SCB, folkmängd efter ålder och kön; länet = summan av dess kommuner")
     return ax
 
 
 def income_trend(p, ax: Axes | None = None) -> Axes:
     """Median income in the kommun per year, with the range and median of the län's kommuner."""
-    ax = _ax(ax, figsize=(8, 2.8))
+    ax = new_axes(ax, figsize=(8, 2.8))
     t = p.income_trend
     if t is None or t.empty:
         return _nothing(ax)
@@ -341,59 +341,6 @@ def income_trend(p, ax: Axes | None = None) -> Axes:
     thousands(ax.yaxis)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=8, frameon=False, loc="upper left")
-    _title(ax, f"Medianinkomst 16 år och äldre, {int(t['year'].min())}–{int(t['year'].max())} (löpande priser)")
+    set_title(ax, f"Medianinkomst 16 år och äldre, {int(t['year'].min())}–{int(t['year'].max())} (löpande priser)")
     source_line(ax, "SCB, inkomster (sammanräknad förvärvsinkomst)")
-    return ax
-
-
-def screening_histogram(s, column: str = "population", ax: Axes | None = None) -> Axes:
-    """Distribution of one key figure over the län's tätorter, candidates stacked on the others,
-    with the pilot localities marked. Bins are whole numbers (1 km, 1 tätort, or a round number of
-    inhabitants) over a range that shows the band of interest, not the largest city."""
-    ax = _ax(ax, figsize=(8, 3))
-    labels = {"population": "Folkmängd 2020", "avstand_stad": "Avstånd till närmaste stad (km)",
-              "avstand_10k": "Avstånd till tätort med minst 10 000 invånare (km)",
-              "service_km": "Avstånd till närmaste apotek (km)",
-              "density": "Invånare per km²", "tatorter_10km": "Andra tätorter inom 10 km"}
-    if column == "service_km" and "service_proxy" in s.frame and s.frame["service_proxy"].any():
-        labels["service_km"] = "Avstånd till tätort med minst 3 000 invånare (km, ersättningsmått)"
-    f = s.frame
-    values = f[column].dropna()
-    if column == "population":
-        hi = float(2 * s.rules.max_inv)
-        step = max(100, int(round(hi / 40, -2)))
-    elif column == "tatorter_10km":
-        hi, step = float(values.max()) + 1, 1
-    else:  # km
-        hi = float(min(values.max(), 60.0)) + 1
-        step = 1 if hi <= 40 else 2
-    edges = np.arange(0, np.ceil(hi / step) * step + step, step, dtype=float)
-    if column == "tatorter_10km":
-        edges = edges - 0.5
-    shown = f[f[column] <= edges[-1]]
-    cands = shown.loc[shown["kandidat"], column].dropna()
-    others = shown.loc[~shown["kandidat"], column].dropna()
-    ax.hist([others, cands], bins=edges, stacked=True, color=["#cccccc", PALETTE["kommun"]],
-            edgecolor="white", linewidth=0.4, label=[f"Övriga ({len(others)})", f"Kandidater ({len(cands)})"])
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
-    ax.set_xlim(edges[0], edges[-1])
-    for i, r in enumerate(f[f["pilot"]].sort_values(column).itertuples()):
-        v = getattr(r, column)
-        if T.is_missing(v) or v > edges[-1]:
-            continue
-        ax.axvline(v, color=PALETTE["ort"], lw=2, ls="--", gid="pilot")
-        ax.annotate(r.tatort_name, (v, 0.92 - 0.12 * i), xycoords=("data", "axes fraction"), xytext=(3, 0),
-                    textcoords="offset points", color=PALETTE["ort"], fontsize=9, fontweight="bold")
-    ax.set_xlabel(labels.get(column, column))
-    ax.set_ylabel("Antal tätorter")
-    thousands(ax.xaxis)
-    outside = int((f[column] > edges[-1]).sum())
-    ax.legend(fontsize=8, frameon=False, loc="upper right")
-    title = f"{labels.get(column, column)}: var pilotorterna ligger"
-    _title(ax, title)
-    note = f"; {outside} tätorter med högre värden visas inte" if outside else ""
-    source = "SCB, tätorter 2020; avstånd fågelvägen" if column != "service_km" else \
-        "Tillväxtanalys, Pipos (apotek 2025); avstånd fågelvägen"
-    source_line(ax, source + note)
     return ax

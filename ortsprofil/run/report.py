@@ -18,19 +18,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import config
-from .errors import InvalidParameterError
-from .execute import EarlyKernel, WarmKernel, execute_notebook
-from .index import write_index
-from .localities import Locality, registry, validate_band, validate_lan
-from .render import to_html, to_pdf
+from ortsprofil import config
+from ortsprofil.data.snapshot import atomic_write_bytes
+from ortsprofil.errors import InvalidParameterError
+from ortsprofil.figures.localities import Locality, registry, validate_band, validate_lan
+from ortsprofil.figures.profile import build
+from ortsprofil.present import records
+from ortsprofil.present.index import key_figures, write_index
+from ortsprofil.present.page import meeting_line
+from ortsprofil.present.render import to_html, to_pdf
+from ortsprofil.region import export, screening
+from ortsprofil.run.execute import HANDOFF_MIME, EarlyKernel, WarmKernel, execute_notebook
+
 
 log = logging.getLogger(__name__)
 
 
 PROFILE_NOTEBOOK = "ortsprofil.ipynb"
-#: How the kernel hands the record of the Profile it showed back to the parent (see :func:`handoff`).
-HANDOFF_MIME = "application/vnd.ortsprofil.handoff+json"
 
 
 @dataclass(frozen=True)
@@ -73,53 +77,24 @@ def _staged(base: Path, slug: str) -> Iterator[Path]:
     """A temporary folder inside ``base`` (same file system, so moving out is a rename); removed afterwards."""
     base.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{slug}.", dir=base))
-    _STAGING.add(tmp)
+    STAGING.add(tmp)
     try:
         yield tmp
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        _STAGING.discard(tmp)
+        STAGING.discard(tmp)
 
 
 #: Staging folders this process has open (removed by a worker's SIGTERM handler too).
-_STAGING: set[Path] = set()
+STAGING: set[Path] = set()
 
 
 def _write_json(path: Path, data: dict) -> None:
-    from .data.snapshot import atomic_write_bytes
-
     atomic_write_bytes(path, (json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8"))
 
 
-def key_figures(p) -> dict:
-    """The figures the index page lists for a built profile (from the same Profile as the report)."""
-    loc = p.ort
-    get = lambda k: (p[k].value if k in p else None)  # noqa: E731
-    return {
-        "code": loc.code, "name": loc.name, "kommun": loc.kommun_name, "lan": p.lan_name,
-        "population": loc.population, "land_area_ha": loc.land_area_ha, "density": get("tathet"),
-        "avstand_10k": get("avstand_10k"), "andel_65plus": get("andel_65plus"),
-        "peer_rank": list(p["folkmangd"].rank) if p["folkmangd"].rank else None,
-    }
-
-
-def handoff(p, params: str) -> None:
-    """In the kernel, after the notebook: show the build record and the index figures of ``p`` (the
-    Profile the notebook showed) as one output the parent reads — the parent never builds the
-    profile a second time. ``params`` is the record's parameters as JSON."""
-    from IPython.display import display
-
-    from . import records
-    from .profile import Profile
-
-    if not isinstance(p, Profile):
-        raise TypeError("p är ingen ortsprofil")
-    payload = {"record": records.make(p, json.loads(params), ""), "key": key_figures(p)}
-    display({HANDOFF_MIME: json.dumps(payload, ensure_ascii=False, default=str)}, raw=True)
-
-
 def _handoff_from(runner, rec_params: dict) -> dict | None:
-    code = (f"__import__('ortsprofil.report', fromlist=['handoff']).handoff("
+    code = (f"__import__('ortsprofil.run.kernel_side', fromlist=['handoff']).handoff("
             f"p, {json.dumps(rec_params, ensure_ascii=False)!r})")
     text = runner.ask(code, HANDOFF_MIME)
     try:
@@ -198,14 +173,9 @@ def _build_report(ort, lan, peer_min, peer_max, *, pdf, reports_dir, notebook, r
     loc = registry().find(ort)
     lo, hi = validate_band(peer_min, peer_max)
     lan = "" if lan in (None, "") else validate_lan(lan)
-    from .profile import meeting_line
-
     meeting_line(mote_datum, mote_plats, processledare)  # a bad date fails here, before anything is written
     if peer_typ not in ("samma", "alla"):
         raise InvalidParameterError(f"Okänt urval av liknande orter {peer_typ!r}: välj \"samma\" eller \"alla\".")
-    from . import records
-    from .profile import build
-
     baslinje = records.validate_baseline(baslinje)
     base = (reports_dir or config.REPORTS_DIR).resolve()
     target = safe_folder(base, loc.slug)
@@ -240,7 +210,7 @@ def _build_report(ort, lan, peer_min, peer_max, *, pdf, reports_dir, notebook, r
         if pdf:
             to_pdf(html_path, tmp / "ortsprofil.pdf")
         meta = {**key, "built": record["built"], "params": rec_params, "pdf": pdf}
-        previous = _read_record(target)
+        previous = read_record(target)
         if previous and previous.get("tables") != record["tables"]:
             meta["new_figures_since"] = previous["built"]  # the index says "nya siffror sedan …"
         elif previous and (since := _read_meta(target).get("new_figures_since")):
@@ -259,9 +229,7 @@ def _build_report(ort, lan, peer_min, peer_max, *, pdf, reports_dir, notebook, r
     )
 
 
-def _read_record(folder: Path) -> dict | None:
-    from . import records
-
+def read_record(folder: Path) -> dict | None:
     try:
         return records.load(folder / records.RECORD) if (folder / records.RECORD).exists() else None
     except InvalidParameterError:
@@ -273,12 +241,6 @@ def _read_meta(folder: Path) -> dict:
         return json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-
-
-def _now() -> str:
-    from .data.snapshot import now_iso
-
-    return now_iso()
 
 
 # -- the comparison (Region Skåne) -------------------------------------------------------------
@@ -305,8 +267,6 @@ def build_comparison(lan: str = "12", min_inv: int | str = config.PEER_MIN, max_
     The parameters are validated first (typed errors, nothing written). The Excel and CSV hold the
     same rows, in the same order, as the HTML table.
     """
-    from . import screening, screening_export
-
     s = screening.run(lan, min_inv, max_inv, stad_inv, stad_km, service_km, kommuner)
     r = s.rules
     base = (reports_dir or config.REPORTS_DIR).resolve()
@@ -319,7 +279,7 @@ def build_comparison(lan: str = "12", min_inv: int | str = config.PEER_MIN, max_
         html_path.write_text(to_html(nb, title=f"Jämförelse av tätorter i {s.lan_name}",
                                      footer="Källa: Statistiska centralbyrån (SCB), fri data (CC0). Sammanställd med ortsprofil."),
                              encoding="utf-8")
-        screening_export.export(s.frame, tmp, s.sources())
+        export.export(s.frame, tmp, s.sources())
         _place(tmp, target)
     write_index(base)
     return ComparisonResult(target, target / "jamforelse.html", target / "jamforelse.xlsx", target / "jamforelse.csv",

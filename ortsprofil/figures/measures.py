@@ -1,7 +1,7 @@
-"""The compute functions behind the indicators: each takes a :class:`~ortsprofil.indicators.Data`
+"""The compute functions behind the indicators: each takes a :class:`~ortsprofil.figures.indicators.Data`
 bundle of tidy frames and returns a Series keyed by region code (tätort codes for tätort
 figures; kommun, län and riket codes for kommun figures). Pure, and each unit tested on a tiny
-frame; :mod:`ortsprofil.indicators` declares which figure uses which.
+frame; :mod:`ortsprofil.figures.indicators` declares which figure uses which.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .localities import DELINEATION_YEAR as TATORT_YEAR  # 2020
+from ortsprofil.figures.localities import DELINEATION_YEAR as TATORT_YEAR  # 2020
 
 if TYPE_CHECKING:
-    from .indicators import Data
+    from ortsprofil.figures.indicators import Data
 
 
 # -- compute functions (each unit tested on a tiny frame) -------------------------------------
@@ -150,7 +150,7 @@ def _age_lower(alder: str) -> int | None:
     return int(head) if head.isdigit() else None
 
 
-def _band_of(alder: str) -> str | None:
+def band_of(alder: str) -> str | None:
     low = _age_lower(alder)
     if low is None:
         return None
@@ -209,7 +209,7 @@ def _kommun_age_counts(data: Data, year: int | None) -> pd.DataFrame:
     k = k[k["variable"] == "folkmangd"]
     years = set(k["year"])
     year = year if year in years else _latest_year(k)
-    k = k[k["year"] == year].assign(band=lambda f: f["alder"].map(_band_of))
+    k = k[k["year"] == year].assign(band=lambda f: f["alder"].map(band_of))
     # Sum sexes (and single years into bands); a missing part makes the sum missing.
     wide = k.groupby(["region_code", "band"])["value"].sum(min_count=1).unstack("band")
     wide["total"] = wide[list(AGE_BANDS)].sum(axis=1, min_count=len(AGE_BANDS))

@@ -12,6 +12,7 @@ table's content hash — so a batch can tell exactly which profiles new figures 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -22,8 +23,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import text as T
-from .errors import InvalidParameterError
+from ortsprofil import __version__, config
+from ortsprofil import text as T
+from ortsprofil.data.snapshot import atomic_write_bytes
+from ortsprofil.errors import InvalidParameterError
+from ortsprofil.figures.compute import tatort_series, used_tables
+from ortsprofil.figures.model import NOISE_FROM_YEAR, NOISE_PERSONS, Source
+from ortsprofil.present import narrative
+from ortsprofil.present.blocks import HtmlBlock, Table
 
 RECORD = "profil.json"
 ARCHIVE = "poster"
@@ -42,7 +49,7 @@ def figures_of(p) -> list[dict]:
     out = []
     for s in p.stats.values():
         out.append({
-            "key": s.key, "label": p.named_label(s), "section": s.section, "level": s.level, "unit": s.unit,
+            "key": s.key, "label": narrative.named_label(p, s), "section": s.section, "level": s.level, "unit": s.unit,
             "value": _clean(s.value), "text": s.formatted(), "status": s.status, "period": s.period,
             "ref": s.source.ref, "source": s.source.words(), "table": s.source.table,
             "comparators": {k: _clean(v) for k, v in s.values.items() if k != "ort" and k != s.level},
@@ -51,12 +58,10 @@ def figures_of(p) -> list[dict]:
     return out
 
 
-def used_tables(p) -> dict[str, str]:
+def table_hashes(p) -> dict[str, str]:
     """{table key: content hash} of every snapshot table the profile reads."""
-    from .compute import _used_tables
-
     snap = p.snapshot
-    keys = set(_used_tables(p.stats)) | {"tatorter", "tatort_folkmangd", "tatort_historik", "regioner",
+    keys = set(used_tables(p.stats)) | {"tatorter", "tatort_folkmangd", "tatort_historik", "regioner",
                                           "kommun_folkmangd", "kommun_alder_55plus", "kommun_inkomst",
                                           "tatort_ytor"}
     if p.deso:
@@ -68,19 +73,17 @@ def used_tables(p) -> dict[str, str]:
 
 def make(p, params: dict, code_fingerprint: str) -> dict:
     """The record of one build."""
-    from . import __version__
 
     return {
         "schema": SCHEMA, "ortsprofil": __version__,
         "built": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
         "locality": {"code": p.ort.code, "name": p.ort.name, "kommun": p.ort.kommun_name, "lan": p.lan_name},
-        "params": params, "code": code_fingerprint, "tables": used_tables(p), "figures": figures_of(p),
+        "params": params, "code": code_fingerprint, "tables": table_hashes(p), "figures": figures_of(p),
     }
 
 
 def save(folder: Path, record: dict) -> Path:
     """Write ``profil.json`` and its dated archive copy (a new name per build; never overwritten)."""
-    from .data.snapshot import atomic_write_bytes
 
     data = (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     archive = folder / ARCHIVE
@@ -135,27 +138,26 @@ def choose_earlier(folder: Path, jamfor_med: str = "") -> Path | None:
 # -- the code a report comes from ------------------------------------------------------------------
 
 
+#: The ortsprofil package folder (every sub-package's code is part of the fingerprint).
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
 @lru_cache(maxsize=8)
 def _code_fingerprint(notebook: str, stamp: tuple) -> str:
-    import hashlib
-
-    from . import __version__
-
     h = hashlib.sha256(__version__.encode())
     h.update(Path(notebook).read_bytes())
-    pkg = Path(__file__).resolve().parent
-    for f in sorted(list(pkg.rglob("*.py")) + list(pkg.glob("templates/*/*"))):
+    pkg = _PACKAGE
+    for f in sorted(f for f in pkg.rglob("*") if f.is_file() and (f.suffix == ".py" or "templates" in f.parts)
+                    and "__pycache__" not in f.parts):
         h.update(str(f.relative_to(pkg)).encode())
         h.update(f.read_bytes())
     return h.hexdigest()
 
 
 def code_fingerprint(notebook: Path | None = None) -> str:
-    """Hash of the code a report comes from: the notebook, the package and its templates."""
-    from . import config
-
+    """Hash of the code a report comes from: the notebook, the whole package and its templates."""
     nb = (notebook or config.NOTEBOOKS_DIR / "ortsprofil.ipynb").resolve()
-    pkg = Path(__file__).resolve().parent
+    pkg = _PACKAGE
     stamp = tuple((str(f.relative_to(pkg)), f.stat().st_mtime_ns) for f in sorted(pkg.rglob("*.py"))) + (
         nb.stat().st_mtime_ns,)
     return _code_fingerprint(str(nb), stamp)
@@ -177,7 +179,6 @@ class Change:
 
     def noise(self) -> str | None:
         """A plain-Swedish caveat when the change may be noise or rests on small numbers."""
-        from .model import NOISE_FROM_YEAR, NOISE_PERSONS
 
         if self.old is None or self.new is None:
             return None
@@ -198,7 +199,7 @@ class Change:
             return f"{self.label}: ny uppgift, {shown(self.new)}."
         if self.kind == "borta":
             return f"{self.label}: finns inte längre med (var {shown(self.old)})."
-        out = f"{_base_label(self.new['label'])}: {shown(self.old)} → {shown(self.new)}"
+        out = f"{base_label(self.new['label'])}: {shown(self.old)} → {shown(self.new)}"
         a, b = self.old.get("value"), self.new.get("value")
         if a is not None and b is not None and b != a:
             unit = self.new["unit"]
@@ -217,7 +218,7 @@ def _pp(d: float) -> str:
     return f"{'+' if d > 0 else '−' if d < 0 else '±'}{T.fmt_number(abs(d), 1)} procentenheter"
 
 
-def _base_label(label: str) -> str:
+def base_label(label: str) -> str:
     """The label without its trailing year(s) ("Folkmängd (2020)" → "Folkmängd")."""
     return re.sub(r"\s*\(\d{4}(–\d{4})?\)$", "", label)
 
@@ -263,13 +264,12 @@ def baseline(p, year: int) -> pd.DataFrame:
     Columns: label, unit, base_year, base, last_year, last, change_text. A series without a value
     for ``year`` says "uppgift saknas" (never a neighbouring year passed off as the baseline).
     """
-    from .compute import _tatort_series
 
     snap, loc = p.snapshot, p.ort
     rows = []
     for label, table, variable, level, unit in BASELINE_SERIES:
         if table == "tatort":
-            f = _tatort_series(loc, snap)
+            f = tatort_series(loc, snap)
         elif snap.has(table):
             f = snap.read(table)
             f = f[f["region_code"] == loc.kommun_code]
@@ -312,8 +312,6 @@ def since_block(p, jamfor_med: str = ""):
     """"Sedan förra underlaget": the figures that changed since an earlier record ("" = no section)."""
     import html
 
-    from . import config
-    from .blocks import HtmlBlock
 
     if not jamfor_med:
         return HtmlBlock("", "")
@@ -354,8 +352,6 @@ def _params_differ(old: dict, p) -> bool:
 
 def baseline_block(p, year: int | str = 0):
     """"Sedan starten": each series at the baseline year and now (0 = no section)."""
-    from .blocks import HtmlBlock, Table
-    from .model import Source
 
     year = validate_baseline(year)
     if not year:

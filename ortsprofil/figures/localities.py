@@ -17,9 +17,9 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from . import config
-from .errors import AmbiguousLocalityError, InvalidParameterError, UnknownLocalityError
-from .data.snapshot import Snapshot, default
+from ortsprofil import config
+from ortsprofil.errors import AmbiguousLocalityError, InvalidParameterError, UnknownLocalityError
+from ortsprofil.data.snapshot import Snapshot, default
 
 #: The delineation the registry (points, codes, 2020 figures) describes.
 DELINEATION_YEAR = 2020

@@ -13,13 +13,13 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import config
-from .errors import InvalidParameterError
-from .execute import WarmKernel, _die_with_parent
-from .index import _whole, write_index
-from .localities import registry, validate_band, validate_lan
-from .records import code_fingerprint
-from .report import _STAGING, _read_record, build_report, safe_folder
+from ortsprofil import config
+from ortsprofil.errors import InvalidParameterError
+from ortsprofil.run.execute import WarmKernel, die_with_parent
+from ortsprofil.present.index import is_whole, write_index
+from ortsprofil.figures.localities import registry, validate_band, validate_lan
+from ortsprofil.present.records import code_fingerprint
+from ortsprofil.run.report import STAGING, read_record, build_report, safe_folder
 
 
 @dataclass
@@ -41,14 +41,14 @@ class BatchResult:
 def up_to_date(target: Path, params: dict) -> tuple[bool, str]:
     """(True, "") when the profile in ``target`` was built from the same code, parameters and table
     contents, and its files are whole; else (False, why) in Swedish."""
-    from .data.snapshot import default
+    from ortsprofil.data.snapshot import default
 
-    rec = _read_record(target)
+    rec = read_record(target)
     if rec is None:
         return False, "ny"
-    if not (_whole(target / "ortsprofil.html", b"</html>") and _whole(target / "meta.json", b"}")):
+    if not (is_whole(target / "ortsprofil.html", b"</html>") and is_whole(target / "meta.json", b"}")):
         return False, "ofullständiga filer"
-    if params.get("pdf") and not _whole(target / "ortsprofil.pdf", b"%%EOF"):
+    if params.get("pdf") and not is_whole(target / "ortsprofil.pdf", b"%%EOF"):
         return False, "ofullständiga filer"
 
     def strip(d: dict) -> dict:  # the earlier record compared with is not a setting of the report
@@ -89,7 +89,7 @@ def _worker_kernel() -> WarmKernel:
 
 def _build_one(code: str, lan: str, lo: int, hi: int, pdf: bool, base: str, force: bool) -> tuple[str, str, str]:
     """Worker: build one profile unless it is up to date. Returns (status, label, message)."""
-    from .errors import OrtsprofilError
+    from ortsprofil.errors import OrtsprofilError
 
     label = code
     try:
@@ -101,7 +101,7 @@ def _build_one(code: str, lan: str, lo: int, hi: int, pdf: bool, base: str, forc
         fresh, why = up_to_date(target, params)
         if fresh and not force:
             return "skipped", label, ""
-        earlier = _read_record(target)
+        earlier = read_record(target)
         build_report(loc.code, lan=lan, peer_min=lo, peer_max=hi, pdf=pdf, reports_dir=Path(base),
                      kernel=_worker_kernel())
         if why == "andra inställningar" and earlier:
@@ -139,12 +139,12 @@ def _worker_init() -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
-    _die_with_parent(signal.SIGTERM)
+    die_with_parent(signal.SIGTERM)
 
     def watch() -> None:
         sig = signal.sigwait({signal.SIGTERM})
         os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # nothing half-said from a dying worker
-        for d in list(_STAGING):
+        for d in list(STAGING):
             shutil.rmtree(d, ignore_errors=True)
         if _WORKER_KERNEL is not None:
             _WORKER_KERNEL.kill()
@@ -161,7 +161,7 @@ def select(lan: str = "12", min_inv: int = config.PEER_MIN, max_inv: int = confi
     Selection never changes a profile's peer group. Raises InvalidParameterError for an unknown
     län, locality or kommun, or a kommun outside ``lan``.
     """
-    from .screening import parse_kommuner
+    from ortsprofil.region.screening import parse_kommuner
 
     reg = registry()
     lo, hi = validate_band(min_inv, max_inv)

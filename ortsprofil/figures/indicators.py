@@ -1,7 +1,7 @@
 """The indicator registry: every figure a profile can show, declared once.
 
 Each :class:`Indicator` names its Swedish label, unit, section, source table and a small
-compute function (in :mod:`ortsprofil.measures`). Compute functions are pure: they take a :class:`Data` bundle of tidy frames
+compute function (in :mod:`ortsprofil.figures.measures`). Compute functions are pure: they take a :class:`Data` bundle of tidy frames
 and return a Series keyed by region code — tätort codes for tätort indicators, kommun/län/riket
 codes for kommun indicators. The profile picks the locality's value, its comparators and its
 rank among peers from that Series; the notebook never computes.
@@ -16,10 +16,10 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .localities import DELINEATION_YEAR as TATORT_YEAR  # 2020
-from .data.snapshot import Snapshot
-from .text import HIGH, LARGE, LONG, MANY, Wording
-from .measures import (
+from ortsprofil.figures.localities import DELINEATION_YEAR as TATORT_YEAR  # 2020
+from ortsprofil.data.snapshot import Snapshot
+from ortsprofil.text import HIGH, LARGE, LONG, MANY, Wording
+from ortsprofil.figures.measures import (
     tatort_population, tatort_land_area, tatort_density, density_by_region, share_of_kommun, growth, change_persons,
     distance_to_size, tatorter_within, age_share, kommun_age_share, events_per_1000, median_income,
     post_secondary_share, employment_rate, kommun_density, unemployment, tax_rate, tenure_share,

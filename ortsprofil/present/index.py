@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 from urllib.parse import quote
 
-from . import config
-from .render import _css
+from ortsprofil import config
+from ortsprofil.present.render import stylesheet
 
 
-def _whole(path: Path, tail: bytes) -> bool:
+def is_whole(path: Path, tail: bytes) -> bool:
     """True when ``path`` exists and ends as a finished file of its kind ends."""
     import os
 
@@ -26,14 +26,14 @@ def _whole(path: Path, tail: bytes) -> bool:
 
 def write_index(base: Path | None = None) -> Path:
     """``reports/index.html``: every built profile with key figures, sortable and filterable offline."""
-    from . import text as T
-    from .data.snapshot import now_iso
+    from ortsprofil import text as T
+    from ortsprofil.data.snapshot import now_iso
 
     base = (base or config.REPORTS_DIR).resolve()
     rows = []
     for meta_path in sorted(base.glob("*/meta.json")):
         slug = meta_path.parent.name
-        if slug.startswith(".") or not _whole(meta_path.parent / "ortsprofil.html", b"</html>"):
+        if slug.startswith(".") or not is_whole(meta_path.parent / "ortsprofil.html", b"</html>"):
             continue  # a staging folder, or a profile that is not finished
         try:
             m = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -53,7 +53,7 @@ def write_index(base: Path | None = None) -> Path:
     for slug, m in rows:
         href = html.escape(quote(slug), quote=True)
         links = f'<a href="{href}/ortsprofil.html">HTML</a>'
-        if _whole(base / slug / "ortsprofil.pdf", b"%%EOF"):
+        if is_whole(base / slug / "ortsprofil.pdf", b"%%EOF"):
             links += f' · <a href="{href}/ortsprofil.pdf">PDF</a>'
         rank = m.get("peer_rank")
         body.append(
@@ -75,11 +75,11 @@ def write_index(base: Path | None = None) -> Path:
                       ' · <a href="jamforelse/jamforelse.xlsx">Excel</a> · <a href="jamforelse/jamforelse.csv">CSV</a></p>')
     page = _INDEX_TEMPLATE.format(
         n=len(rows), rows="\n".join(body), comparison=comparison, built=T.fmt_date(now_iso()[:10]),
-        css=_css(), age_head='<th data-col="5" class="num">Andel 65+</th>' if show_age else "",
+        css=stylesheet(), age_head='<th data-col="5" class="num">Andel 65+</th>' if show_age else "",
         n_rank=6 if show_age else 5, n_built=7 if show_age else 6,
     )
     path = base / "index.html"
-    from .data.snapshot import atomic_write_bytes
+    from ortsprofil.data.snapshot import atomic_write_bytes
 
     atomic_write_bytes(path, page.encode("utf-8"))
     return path
@@ -136,3 +136,15 @@ se avsnittet Källor och förbehåll i varje rapport.</p>
 </script>
 </body></html>
 """
+
+
+def key_figures(p) -> dict:
+    """The figures the index page lists for a built profile (from the same Profile as the report)."""
+    loc = p.ort
+    get = lambda k: (p[k].value if k in p else None)  # noqa: E731
+    return {
+        "code": loc.code, "name": loc.name, "kommun": loc.kommun_name, "lan": p.lan_name,
+        "population": loc.population, "land_area_ha": loc.land_area_ha, "density": get("tathet"),
+        "avstand_10k": get("avstand_10k"), "andel_65plus": get("andel_65plus"),
+        "peer_rank": list(p["folkmangd"].rank) if p["folkmangd"].rank else None,
+    }

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import nbformat
 
-from . import config
-from .errors import ReportError
+from ortsprofil import config
+from ortsprofil.errors import ReportError
 
 
-def _die_with_parent(sig: int | None = None) -> None:
+def die_with_parent(sig: int | None = None) -> None:
     """In a child process (Linux): receive ``sig`` (default SIGKILL) when the parent dies.
 
     Runs between fork and exec (``preexec_fn``) or at a pool worker's start. Without prctl (not
@@ -44,7 +44,7 @@ def _kernel_preexec() -> None:
     import signal
 
     signal.pthread_sigmask(signal.SIG_SETMASK, set())
-    _die_with_parent()
+    die_with_parent()
 
 
 def _kernel_manager_class():
@@ -211,8 +211,11 @@ def _kill_kernel(km) -> None:
         pass
 
 
+#: How the kernel hands the record of the Profile it showed back to the parent (see
+#: :func:`ortsprofil.run.kernel_side.handoff`).
+HANDOFF_MIME = "application/vnd.ortsprofil.handoff+json"
 #: Sent to a report's kernel as soon as it is up: the imports and the data every profile shares.
-WARM_UP = "__import__('ortsprofil.profile').profile.warm()"
+WARM_UP = "__import__('ortsprofil.run.kernel_side', fromlist=['warm']).warm()"
 
 
 def _ask(kc, code: str, mime: str, timeout: float = 120) -> object | None:

