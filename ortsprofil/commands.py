@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ortsprofil import text as T
 from ortsprofil.errors import InvalidParameterError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -74,7 +75,7 @@ def cmd_alla(args: argparse.Namespace) -> int:
     how = f"orterna {args.orter}" if args.orter else f"{args.min}–{args.max} invånare"
     if args.kommuner:
         how += f" i {args.kommuner}"
-    say(f"Bygger {len(codes)} ortsprofiler i {where} ({how}) med {workers} processer; "
+    say(f"Bygger {len(codes)} ortsprofiler i {where} ({how}) med {T.plural(workers, 'process', 'processer')}; "
          "varje profil jämförs med sitt eget län och liknande orter 400–4 000 …")
 
     def bar(it, total):

@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from ortsprofil import config
+from ortsprofil.figures import indicators as ind
 from ortsprofil.figures import measures
 from ortsprofil import text as T
 from ortsprofil.errors import InvalidParameterError
@@ -36,12 +37,16 @@ MAX_COMPARE = 3
 TOPIC_STATS = {
     "befolkning": {"antal": ["folkmangd", "landareal", "tathet"],
                    "andel": ["andel_av_kommunen", "kommun_forandring_10", "kommun_forandring_30"]},
+    # The tätort's own age groups where SCB's tätort statistics are fetched, else the kommun's (bundled).
     "alder": {"antal": ["antal_0_19", "antal_20_64", "antal_65plus"],
-              "andel": ["andel_0_19", "andel_20_64", "andel_65plus"]},
+              "andel": ["andel_0_19", "andel_20_64", "andel_65plus", "kommun_andel_0_19", "kommun_andel_65plus"]},
     "lage": {"antal": ["avstand_10k", "avstand_50k", "tatorter_10km"],
              "andel": ["avstand_10k", "avstand_50k", "tatorter_10km"]},
     "arbete": {"antal": ["medianinkomst"], "andel": ["andel_eftergymnasial", "sysselsattningsgrad"]},
 }
+#: How a figure over a period is named in a column shared by places whose periods may differ (one period
+#: per län): the period itself goes with each value.
+_PERIOD_WORDS = {1: "senaste året", 10: "tio år", 30: "trettio år"}
 _AGE_COUNTS = {"antal_0_19": ("0-19", "Antal 0–19 år"), "antal_20_64": ("20-64", "Antal 20–64 år"),
                "antal_65plus": ("65+", "Antal 65 år och äldre")}
 
@@ -67,10 +72,11 @@ def options(lan: str | None = None) -> list[tuple[str, str]]:
 
 
 def available_topics() -> dict[str, str]:
-    """Topics whose data the snapshot holds (Ålder and Arbete need `ortsprofil data hamta`)."""
+    """Topics whose data the snapshot holds (Ålder: the tätort's with `ortsprofil data hamta`, else the
+    kommun's, which are bundled)."""
     snap = registry().snapshot
     out = dict(TOPICS)
-    if not snap.has("tatort_alder"):
+    if not (snap.has("tatort_alder") or snap.has("kommun_alder_kon")):
         out.pop("alder")
     if not any(snap.has(k) for k in ("kommun_inkomst", "kommun_utbildning", "kommun_sysselsattning")):
         out.pop("arbete")
@@ -129,27 +135,38 @@ def frame(ort: str, jamfor: str | list[str] | None = None, topic: str = "befolkn
     keys = TOPIC_STATS[topic][mode]
     reg = registry()
     data = data_for(reg)
-    rows, cols, sources = [], {}, set()
-    for loc in locs:
+    rows, cols, sources, periods = [], {}, set(), {}
+    tatort_ages = data.has("tatort_alder")
+    for i, loc in enumerate(locs):
         p = build(loc.code, reg=reg)
         row: dict[str, object] = {"Ort": loc.name, "Kommun": loc.kommun_name}
         for key in keys:
             if key in _AGE_COUNTS:
                 band, label = _AGE_COUNTS[key]
-                if not data.has("tatort_alder"):
+                if tatort_ages:
+                    counts, code, level = measures.tatort_age_counts(data), loc.code, "tatort"
+                    sources.add(f"SCB, tätorter efter ålder, {counts.attrs['year']}")
+                elif data.has("kommun_alder_kon"):
+                    counts, code, level = measures.kommun_age_counts(data), loc.kommun_code, "kommun"
+                    label = f"{label} i kommunen ({counts.attrs['year']})"
+                    sources.add(f"SCB, folkmängd efter ålder och kön, {counts.attrs['year']}")
+                else:
                     continue
-                counts = measures.tatort_age_counts(data)
-                row[label] = float(counts[band].get(loc.code, np.nan)) if band in counts else np.nan
-                cols[label] = Column(key, label, "personer", "tatort")
-                sources.add(f"SCB MI0810 TatortAlderNN, {counts.attrs['year']}")
+                row[label] = float(counts[band].get(code, np.nan)) if band in counts else np.nan
+                cols[label] = Column(key, label, "personer", level)
                 continue
-            if key not in p.stats:
-                continue
+            if key not in p.stats or (key.startswith("kommun_andel") and key.replace("kommun_", "") in p.stats):
+                continue  # the kommun's age share only where the tätort's is missing
             s = p.stats[key]
-            label = s.label if s.level == "tatort" else f"{s.label} (kommunen)"
+            indicator = ind.get(key)
+            label = s.label
+            if indicator.periodic:  # one column for every place; each value keeps its own years
+                label = indicator.label.replace("{start}–{end}", _PERIOD_WORDS.get(indicator.periodic, "")).strip()
+                periods[(i, label)] = s.period
+            label = label if s.level == "tatort" or "kommun" in label.lower() else f"{label} (kommunen)"
             row[label] = s.value
             cols[label] = Column(key, label, s.unit, s.level)
-            sources.add(s.source.text())
+            sources.add(s.source.words())
         rows.append(row)
     out = pd.DataFrame(rows)
     for label in cols:
@@ -157,54 +174,90 @@ def frame(ort: str, jamfor: str | list[str] | None = None, topic: str = "befolkn
             out[label] = np.nan
         out[label] = out[label].astype(float)
     out.attrs.update({"columns": list(cols.values()), "sources": sorted(sources), "topic": topic, "mode": mode,
-                      "ort": locs[0].name, "slug": locs[0].slug})
+                      "ort": locs[0].name, "slug": locs[0].slug, "periods": periods})
     return out
 
 
 def table(f: pd.DataFrame) -> pd.DataFrame:
     """``f`` as Swedish-formatted strings (the "visa tabell" view); missing → "uppgift saknas"."""
     out = f[["Ort", "Kommun"]].copy()
+    periods = f.attrs.get("periods", {})
     for col in f.attrs.get("columns", []):
-        out[col.label] = [T.fmt_value(v, col.unit) for v in f[col.label]]
+        out[col.label] = [T.fmt_value(v, col.unit) + (f" ({periods[(i, col.label)]})" if (i, col.label) in periods
+                                                      and not T.is_missing(v) else "")
+                          for i, v in enumerate(f[col.label])]
     return out
 
 
 def chart(f: pd.DataFrame, column: str | None = None, ax: Axes | None = None) -> Axes:
-    """Bars for one figure (default the first), the own locality highlighted, values written out."""
-    from ortsprofil.present.charts import PALETTE, new_axes, set_title, source_line, thousands
+    """Bars for every figure of ``f`` — one panel each, in one figure — or for ``column`` only; the own
+    locality highlighted, values written out, a missing value written as such (never a bar of 0).
+    Returns the first panel (its figure holds them all)."""
+    import matplotlib.pyplot as plt
+
+    from ortsprofil.present.charts import apply_style, new_axes, source_line
 
     cols = f.attrs.get("columns", [])
     if not cols:
         ax = new_axes(ax, figsize=(7, 2.5))
-        ax.text(0.5, 0.5, "Inga uppgifter för det här ämnet i datakopian.", ha="center", va="center",
-                transform=ax.transAxes)
+        ax.text(0.5, 0.5, "Inga uppgifter för det här ämnet.", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return ax
-    col = next((c for c in cols if c.label == column), cols[0])
-    ax = new_axes(ax, figsize=(7, 1.2 + 0.55 * len(f)))
+    chosen = [c for c in cols if c.label == column] if column else list(cols)
+    chosen = chosen or cols[:1]
+    if ax is not None:
+        axes = [ax]
+        chosen = chosen[:1]
+    else:
+        height = 0.9 + 0.5 * len(f)
+        fig, grid = plt.subplots(len(chosen), 1, figsize=(7, height * len(chosen) + 0.4), layout="constrained",
+                                 squeeze=False)
+        axes = list(grid[:, 0])
+        for a in axes:
+            apply_style(a)
+    for a, col in zip(axes, chosen):
+        _bars(a, f, col)
+    source_line(axes[-1], "; ".join(f.attrs.get("sources", [])) or "SCB")
+    return axes[0]
+
+
+def _bars(ax: Axes, f: pd.DataFrame, col: Column) -> None:
+    from ortsprofil.present.charts import PALETTE, set_title, thousands
+
     names = [f"{o} ({k})" for o, k in zip(f["Ort"], f["Kommun"])]
     values = f[col.label].to_numpy(dtype=float)
     y = np.arange(len(f))[::-1]
     shown = np.nan_to_num(values, nan=0.0)
     colors = [PALETTE["ort"] if i == 0 else PALETTE["kommun"] for i in range(len(f))]
     bars = ax.barh(y, shown, color=colors, gid="bars")
-    for b, v, yy in zip(bars, values, y):
+    periods = f.attrs.get("periods", {})
+    for i, (b, v, yy) in enumerate(zip(bars, values, y)):
         if np.isnan(v):
             b.set_visible(False)  # never a bar of height 0 for a missing value
-        ax.annotate(T.fmt_value(v, col.unit), (0 if np.isnan(v) else v, yy), xytext=(3, 0),
-                    textcoords="offset points", va="center", fontsize=9)
+        text = T.fmt_value(v, col.unit) + (f" ({periods[(i, col.label)]})" if (i, col.label) in periods
+                                           and not np.isnan(v) else "")
+        ax.annotate(text, (0 if np.isnan(v) else v, yy), xytext=(3, 0), textcoords="offset points", va="center",
+                    fontsize=9)
     ax.set_yticks(y, names)
     ax.grid(axis="y", visible=False)
     thousands(ax.xaxis)
     finite = values[~np.isnan(values)]
-    ax.set_xlim(min(0, finite.min() * 1.2) if len(finite) else 0, (finite.max() * 1.25) if len(finite) and finite.max() > 0 else 1)
+    lo = min(0, finite.min() * 1.3) if len(finite) else 0
+    ax.set_xlim(lo, (finite.max() * 1.35) if len(finite) and finite.max() > 0 else 1)
     set_title(ax, col.label)
-    source_line(ax, "; ".join(f.attrs.get("sources", [])) or "SCB")
-    return ax
+
+
+def _shown(f: pd.DataFrame) -> pd.DataFrame:
+    """The frame as exported: each figure rounded as the report shows it (no 15-digit floats)."""
+    out = f.copy()
+    for col in f.attrs.get("columns", []):
+        decimals = T.UNITS.get(col.unit, (1, ""))[0]
+        out[col.label] = f[col.label].round(decimals)
+    return out
 
 
 def export(f: pd.DataFrame, ax: Axes | None = None, reports_dir: Path | None = None) -> dict[str, Path]:
-    """Save the table (Excel with a sources sheet, and CSV) and the chart (PNG).
+    """Save the table (Excel with a sources sheet, and a CSV for Swedish Excel) and the chart (PNG, 200 dpi).
 
     Files go to ``reports/<slug>/utforska/<ämne>-<antal|andel>[-n].{xlsx,csv,png}``; an existing
     file is never overwritten (a counter is added).
@@ -220,13 +273,15 @@ def export(f: pd.DataFrame, ax: Axes | None = None, reports_dir: Path | None = N
         n += 1
     stem = f"{stem}{'' if n == 0 else f'-{n}'}"
     paths = {"xlsx": folder / f"{stem}.xlsx", "csv": folder / f"{stem}.csv"}
+    shown = _shown(f)
     with pd.ExcelWriter(paths["xlsx"], engine="openpyxl") as xl:
-        f.to_excel(xl, sheet_name="Tabell", index=False)
+        shown.to_excel(xl, sheet_name="Tabell", index=False)
         pd.DataFrame({"Källa": f.attrs.get("sources", [])}).to_excel(xl, sheet_name="Källor", index=False)
-    f.to_csv(paths["csv"], index=False, encoding="utf-8-sig")
+    # For Swedish Excel: semicolons, decimal comma, UTF-8 with BOM (as the comparison's CSV).
+    shown.to_csv(paths["csv"], index=False, sep=";", decimal=",", encoding="utf-8-sig")
     if ax is not None:
         paths["png"] = folder / f"{stem}.png"
-        ax.figure.savefig(paths["png"], dpi=150, bbox_inches="tight")
+        ax.figure.savefig(paths["png"], dpi=200, bbox_inches="tight")
     return paths
 
 
@@ -270,11 +325,8 @@ def app(ort: str = "Näsum", jamfor: str = "Glimåkra", topic: str = "befolkning
         with out:
             out.clear_output(wait=True)
             f = frame(code_of[ort_box.value], [code_of[c] for c in cmp_box.value], topic_box.value, mode_box.value)
-            figs = []
-            for col in f.attrs["columns"] or [None]:
-                ax = chart(f, col.label if col else None)
-                figs.append(ax)
-                plt.show()
+            figs = [chart(f)]  # every figure of the topic, one panel each, in one picture
+            plt.show()
             if table_box.value:
                 from ortsprofil.present.blocks import Table
 

@@ -22,6 +22,9 @@ STATUS_TEXT = {
     ":": "uppgift saknas (sekretess)",
     "...": "uppgift saknas",
     "-": "uppgift saknas",
+    # not SCB symbols: why a tätort has no change since 2015 (ortsprofil.figures.measures.tatort_change)
+    "ny 2020": "ny tätort 2020 (ingen tätort 2015)",
+    "sammanslagen": "uppgift saknas (2015 var orten flera tätorter)",
 }
 
 
@@ -135,12 +138,23 @@ class Wording:
     base: str = "hög"
     more: str = "högre"
     less: str = "lägre"
+    most: str = "högst"  # place 1 in a ranking: "1 = högst", "1 = längst"
 
 
 HIGH = Wording()
-LARGE = Wording("stor", "större", "mindre")
-LONG = Wording("långt", "längre", "kortare")  # "avståndet är …"
-MANY = Wording("många", "fler", "färre")
+LARGE = Wording("stor", "större", "mindre", "störst")
+LONG = Wording("långt", "längre", "kortare", "längst")  # "avståndet är …"
+MANY = Wording("många", "fler", "färre", "flest")
+
+
+def ordinal(n: int) -> str:
+    """Swedish ordinal in digits: 1:a, 2:a, 3:e, 11:e, 21:a, 22:a."""
+    return f"{n}:{'a' if n % 10 in (1, 2) and n % 100 not in (11, 12) else 'e'}"
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """"1 annan tätort", "3 andra tätorter": the number with the right form."""
+    return f"{fmt_number(n)} {one if n == 1 else many}"
 
 #: Ratio bands (ort / comparator), lowest bound inclusive, checked top-down. One table, unit tested.
 PHRASES: list[tuple[float, str]] = [

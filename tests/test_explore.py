@@ -70,7 +70,7 @@ def test_export_never_overwrites(tmp_path):
 
 
 def test_topics_follow_the_snapshot(fetched_snapshot, monkeypatch):
-    assert set(explore.available_topics()) == {"befolkning", "lage", "arbete"}  # kommun figures are bundled
+    assert set(explore.available_topics()) == set(explore.TOPICS)  # kommun ages and work figures are bundled
     monkeypatch.setattr(config, "SNAPSHOT_DIR", fetched_snapshot.path)
     assert set(explore.available_topics()) == set(explore.TOPICS)
     age = explore.frame("Glimåkra", "Näsum", "alder", "andel")
@@ -114,3 +114,45 @@ def test_notebook_runs_with_papermill(tmp_path):
     assert widget, "the explorer widget was displayed"
     assert any("image/png" in o.get("data", {}) for c in code for o in c.outputs)
     nbformat.validate(nb)
+
+
+def test_age_topic_has_figures_offline():
+    """Without SCB's tätort ages (bundled snapshot) the topic shows the kommun's, named as the kommun's."""
+    shares = explore.frame("Glimåkra", "Näsum", "alder", "andel")
+    assert shares.loc[0, "Andel 65 år och äldre i kommunen"] == pytest.approx(21.9, abs=0.05)
+    counts = explore.frame("Glimåkra", "Näsum", "alder", "antal")
+    col = "Antal 65 år och äldre i kommunen (2019)"
+    k = pd.read_csv(config.SHARED_SCB_DIR / "population_by_age5_sex_2019.csv", dtype=str)
+    old = k[k["region_code"] == "1256"]  # men and women
+    old = old[old["age_band"].str.extract(r"^(\d+)", expand=False).astype(int) >= 65]["population"].astype(float).sum()
+    assert counts.loc[0, col] == old
+
+
+def test_places_of_different_periods_share_one_column():
+    """Näsum (Skåne: 2012–2022) and Kiruna (Norrbotten: 2010–2020): one column, each value with its years."""
+    f = explore.frame("Näsum", "Kiruna", "befolkning", "andel")
+    col = "Kommunens befolkningsförändring tio år"
+    assert f[col].notna().all()
+    shown = explore.table(f)[col].tolist()
+    assert shown[0].endswith("(2012–2022)") and shown[1].endswith("(2010–2020)")
+
+
+def test_chart_shows_every_figure_and_words_not_table_ids():
+    f = explore.frame("Glimåkra", "Näsum|Broby", "befolkning", "antal")
+    ax = explore.chart(f)
+    panels = ax.figure.axes
+    assert len(panels) == len(f.attrs["columns"]) == 3
+    assert [a.get_title(loc="left") for a in panels] == [c.label for c in f.attrs["columns"]]
+    texts = " ".join(t.get_text() for a in panels for t in a.texts)
+    assert "TAB" not in texts and "MI0810" not in texts and "SCB" in texts
+
+
+def test_csv_is_for_swedish_excel_and_round_trips(tmp_path):
+    f = explore.frame("Glimåkra", "Näsum", "befolkning", "andel")
+    paths = explore.export(f, explore.chart(f), reports_dir=tmp_path)
+    raw = paths["csv"].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b";" in raw.splitlines()[0]
+    back = pd.read_csv(paths["csv"], sep=";", decimal=",", encoding="utf-8-sig")
+    col = "Andel av kommunens invånare som bor i tätorten"
+    assert back[col].tolist() == f[col].round(1).tolist()
+    assert all(len(str(v).split(".")[-1]) <= 1 for v in back[col])  # no 15-digit floats

@@ -67,7 +67,7 @@ def test_deso_and_pharmacy_figures():
     svc = csv("../service/tatorter_skane_2020_distance_to_pharmacy_pipos2025.csv").set_index("tatort_code")
     assert p["apotek_km"].value == svc.loc["1272TB105", "nearest_apotek_km"]
     assert g["apoteksombud_km"].value == svc.loc["1256TB102", "nearest_any_pharmacy_service_point_km"]
-    assert "Tillväxtanalys" in p["apotek_km"].source.table
+    assert "Tillväxtverket" in p["apotek_km"].source.table
 
 
 def test_density_comparators_are_what_they_say():
@@ -138,11 +138,15 @@ def test_kiruna_is_as_complete_as_glimakra():
 
 
 def test_prompts_follow_the_latest_trend():
-    """Bromölla grew 2013–2023 but shrank 2022–2023: the text says so, and never that it 'grows'."""
+    """Bromölla grew 2012–2022 but shrank 2021–2022 (Skåne's one period): the text says so, in persons and
+    per cent, and when it turned — never that it 'grows'."""
     p = profile.build("Näsum")
+    k = p.kommun_series.set_index(["region_code", "year"])["value"]
+    assert k["1272", 2022] - k["1272", 2021] == -17
     bef = str(page.summary(p, "befolkning")) + " " + str(page.prompts(p, "befolkning"))
-    assert "växte med 1,3\xa0% 2013–2023, men minskade med 135 invånare det senaste året (2022–2023)" in bef
-    assert "2010–2020" not in bef
+    assert "växte med 3,1\xa0% 2012–2022" in bef
+    assert "men minskade med 17 invånare (−0,1\xa0%) 2021–2022; sedan 2018 har folkmängden minskat" in bef
+    assert "2010–2020" not in bef and "det senaste året" not in bef
 
 
 @pytest.mark.slow

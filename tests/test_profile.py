@@ -47,21 +47,21 @@ def test_glimakra_profile(p_glimakra, reg):
 def test_kommun_growth_stats(p_nasum):
     """One period for every comparator: the latest year Bromölla, Skåne and riket all have (2023)."""
     s = p_nasum["kommun_forandring_10"]
-    assert s.label == "Kommunens befolkningsförändring 2013–2023"
+    # One period for every profile of the län: 2022 is the latest year all 33 Skåne kommuner have.
+    assert s.label == "Kommunens befolkningsförändring 2012–2022"
     k = p_nasum.kommun_series.set_index(["region_code", "year"])["value"]
-    assert (k["1272", 2023], k["1272", 2013]) == (12_498, 12_336)  # Wikipedia (P14) and SCB's series (S6)
-    assert s.values["kommun"] == pytest.approx(100 * (12_498 / 12_336 - 1))
-    assert s.values["lan"] == pytest.approx(100 * (k["12", 2023] / k["12", 2013] - 1))
+    assert s.values["kommun"] == pytest.approx(100 * (k["1272", 2022] / k["1272", 2012] - 1))
+    assert s.values["lan"] == pytest.approx(100 * (k["12", 2022] / k["12", 2012] - 1))
     assert math.isnan(s.values["ort"])
-    assert s.rank is None  # only 3 of Skåne's 33 kommuner have a figure for 2023: no place among them
-    assert "via Wikipedia" in s.source.table  # the 2023 figure is not an SCB table we fetched
+    assert s.rank is not None and s.rank[1] == 33  # every Skåne kommun has the period: a place among them
     one = p_nasum["kommun_forandring_1"]
-    assert one.label.endswith("2022–2023") and one.values["kommun"] == 12_498 - 12_633
+    assert one.label.endswith("2021–2022") and one.unit == "förändring procent"
+    assert one.values["kommun"] == pytest.approx(100 * (k["1272", 2022] / k["1272", 2021] - 1))
 
 
 def test_every_stat_has_source_and_label(p_nasum):
     for s in p_nasum.stats.values():
-        assert s.source.table.startswith(("SCB", "Tillväxtanalys")) and s.source.ref
+        assert s.source.table.startswith(("SCB", "Tillväxtverket")) and s.source.ref
         assert s.label and s.unit and re.search(r"\d{4}", s.display_label)  # no figure without a year
 
 
@@ -87,7 +87,7 @@ def test_swedish_formatting_in_tables(p_nasum):
 def test_overview_text_states_profile_facts(p_nasum):
     txt = str(page.summary(p_nasum, "oversikt"))
     assert "1\xa0314 invånare" in txt and "249 hektar" in txt
-    assert f"{p_nasum.lan_rank[0]}:e största av 248" in txt
+    assert p_nasum.lan_rank[0] == 101 and "101:a största av 248" in txt  # Swedish ordinal: 101:a, 103:e
 
 
 def test_bundled_profile_lists_missing_once(p_nasum):

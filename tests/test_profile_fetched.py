@@ -175,3 +175,22 @@ def test_fetched_totals_extend_the_kommun_series(pf, fetched_snapshot):
     end = int(pf["kommun_forandring_10"].label[-4:])
     assert end == 2025  # the latest year kommun, län and riket all have
     assert g == pytest.approx(100 * (v[end] / v[end - 10] - 1))
+
+
+def test_deso_age_shares_after_a_refresh_equal_the_bundled_ones(pf, fetched_snapshot, p_glimakra):
+    """TAB6574 fetched with every age code (the total 'totalt' among them) gives the same shares as the
+    bundled DeSO table: the total is SCB's own (or the sum of the bands), never added to the bands."""
+    fetched, bundled = pf.deso["age_shares"], p_glimakra.deso["age_shares"]
+    assert pf.deso["code"] == p_glimakra.deso["code"] == "1256B3010"
+    for band in ("0-19", "65+"):
+        assert fetched[band][0] == pytest.approx(bundled[band][0], abs=0.5)
+    assert sum(v for v, _y in fetched.values()) == pytest.approx(100, abs=1.5)  # SCB's noisy total vs its parts
+    # The server serves TAB6574 only for the 17 recorded DeSO (SCB's own figures, A1): nothing is computed,
+    # so nothing is marked TESTVÄRDEN — and every band equals the bundled figure.
+    got = fetched_snapshot.read("deso_alder")
+    got = got[(got["region_code"] == "1256B3010") & (got["kon"] == "") & (got["alder"] != "")]
+    bundled = p_glimakra.snapshot.read("deso_alder")
+    bundled = bundled[bundled["region_code"] == "1256B3010"].groupby("alder")["value"].sum()
+    assert got.set_index("alder")["value"].rename(index={"80+": "80+"}).sort_index().to_dict() == \
+        bundled.sort_index().to_dict()
+    assert not fetched_snapshot.info("deso_alder").test_values and "deso_alder" not in page.test_value_tables(pf)

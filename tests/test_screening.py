@@ -7,6 +7,8 @@ from ortsprofil.region import export
 from ortsprofil.errors import InvalidParameterError
 from ortsprofil.region.screening import Rules, apply_rules
 
+from .conftest import SHARED_SCB
+
 
 def _frame(pops, dists, service=None):
     return pd.DataFrame({"tatort_code": [f"T{i}" for i in range(len(pops))], "population": pops,
@@ -55,19 +57,28 @@ def test_bad_distances_are_refused(bad):
 
 
 def test_one_change_period_for_every_row():
+    """Every row: the tätort's own change 2015–2020 (SCB's 2015 and 2020 tätort figures) or the reason why
+    there is none, and its kommun's change in a column of its own — never one in place of the other."""
     f = screening.run().frame
     assert set(f["forandring_period"]) == {"2015–2020"}
-    assert f["forandring"].notna().all()
-    assert set(f["forandring_avser"]) == {"tätorten", "kommunen"}
+    assert (f["forandring"].notna() ^ (f["forandring_status"] != "")).all()
     by = f.set_index("tatort_name")
-    # A kommun row carries exactly its kommun's change 2015–2020 (SCB BE0101).
-    from ortsprofil.data.snapshot import default
-
-    k = default().read("kommun_folkmangd")
-    k = k[(k["region_code"] == "1272")].set_index("year")["value"]
-    row = by.loc["Näsum"]
-    if row["forandring_avser"] == "kommunen":
-        assert row["forandring"] == pytest.approx(100 * (k[2020] / k[2015] - 1))
+    shared = SHARED_SCB
+    t15 = pd.read_csv(shared / "tatorter_sweden_2015.csv", dtype=str).set_index("tatort_name")
+    t20 = pd.read_csv(shared / "tatorter_sweden_2020_wide.csv", dtype=str).set_index("tatort_code")
+    for name, code in (("Näsum", "1272TB105"), ("Vinslöv", "1293TB116"), ("Malmö", "1280TC106")):
+        before, after = float(t15.loc[name, "population"]), float(t20.loc[code, "population"])
+        assert by.loc[name, "forandring"] == pytest.approx(100 * (after / before - 1))
+    assert float(t15.loc["Malmö", "population"]) == 301_706
+    k = pd.read_csv(shared / "population_kommun_lan_riket_1950_2020.csv", dtype=str)
+    k = k[k["region_code"] == "1272"].set_index("year")["population"].astype(float)
+    assert by.loc["Näsum", "forandring_kommun"] == pytest.approx(100 * (k["2020"] / k["2015"] - 1))
+    assert by.loc["Näsum", "forandring"] != pytest.approx(by.loc["Näsum", "forandring_kommun"])
+    shown = export.display_table(f).set_index("Tätort")
+    assert "Förändringen avser" not in shown.columns
+    new = f[f["forandring_status"] == "ny 2020"]
+    if len(new):
+        assert shown.loc[new["tatort_name"].iloc[0], "Tätortens förändring 2015–2020 (%)"].startswith("ny tätort 2020")
 
 
 def test_missing_data_is_neither_met_nor_failed():
@@ -78,7 +89,8 @@ def test_missing_data_is_neither_met_nor_failed():
     assert not out["kandidat"].any()
     shown = export.display_table(out.reset_index().assign(
         tatort_name="x", kommun_name="k", density=np.nan, avstand_10k=np.nan, avstand_50k=np.nan,
-        tatorter_10km=np.nan, forandring=np.nan, forandring_avser="", forandring_period="", pilot=False,
+        tatorter_10km=np.nan, forandring=np.nan, forandring_status="", forandring_kommun=np.nan,
+        forandring_period="", pilot=False,
         ombud_km=np.nan, service_proxy=False))
     assert "uppgift saknas" in shown.values and "0" not in shown["Folkmängd 2020"].tolist()
 
@@ -114,7 +126,7 @@ def test_skane_screening_has_pilots_as_candidates():
     # A suburb right next to its city is not rural.
     by = f.set_index("tatort_name")
     assert not by.loc["Vintrie", "landsbygd"] and by.loc["Vintrie", "avstand_stad"] < 10
-    # Service is from the pharmacy data (Tillväxtanalys), not from the town distance.
+    # Service is from the pharmacy data (Tillväxtverket), not from the town distance.
     assert not f["service_proxy"].any()
     assert by.loc["Näsum", "service_km"] == pytest.approx(11.4, abs=0.05)
 

@@ -14,9 +14,10 @@ from pathlib import Path
 
 from ortsprofil import config
 from ortsprofil.data.shared_csv import (  # the readers, one per table
-    read_deso_alder, read_deso_indikatorer, read_kommun_alder_55plus, read_kommun_alder_kon, read_kommun_areal, read_kommun_folkmangd,
-    read_kommun_hushall, read_kommun_inkomst, read_kommun_skattesats, read_kommun_sysselsattning, read_kommun_utbildning, read_regioner,
-    read_tatort_deso, read_tatort_folkmangd, read_tatort_historik, read_tatort_service, read_tatort_ytor, read_tatorter,
+    read_deso_alder, read_deso_indikatorer, read_kommun_alder_55plus, read_kommun_alder_kon, read_kommun_areal,
+    read_kommun_folkmangd, read_kommun_hushall, read_kommun_hushallsstorlek, read_kommun_inkomst, read_kommun_skattesats,
+    read_kommun_sysselsattning, read_kommun_utbildning, read_regioner, read_tatort_2015, read_tatort_deso,
+    read_tatort_folkmangd, read_tatort_historik, read_tatort_service, read_tatort_ytor, read_tatorter,
 )
 from ortsprofil.data.snapshot import Snapshot
 
@@ -44,9 +45,14 @@ BUNDLED_TABLES = {
     ),
     "tatort_historik": dict(
         scb_table="MI0810 LandarealTatortN (äldre avgränsningar)",
-        title="Folkmängd och landareal i enskilda tätorter 1960–2023 (spridda uppgifter)",
+        title="Folkmängd och landareal i tätorterna 2015 (alla, kopplade till 2020 års kod) och spridda äldre uppgifter",
         ref="31 december respektive år; tätortens gränser det året",
-        sources=("P1", "P2", "P3", "P4", "P7", "P8", "Q5", "Q19", "Q21", "Q26"),
+        sources=("T15", "P1", "P2", "P3", "P4", "P7", "Q5", "Q19", "Q21", "Q26"),
+    ),
+    "tatort_2015": dict(
+        scb_table="MI0810 Tätorter 2015 (geodata To2015_Swe99TM)",
+        title="Tätorterna 2015 och den 2020 års tätort var och en kopplats till",
+        ref="Tätortsavgränsning 2015 och 2020", sources=("T15",), kind="registry",
     ),
     "kommun_folkmangd": dict(
         scb_table="SCB BE0101, folkmängd 31 december",
@@ -86,7 +92,12 @@ BUNDLED_TABLES = {
     ),
     "kommun_hushall": dict(
         scb_table="SCB HE0111, hushåll efter hushållstyp och boendeform",
-        title="Hushåll efter boendeform i Skånes kommuner",
+        title="Hushåll efter boendeform i alla kommuner, län och riket",
+        ref="2019-12-31", sources=("V4",),
+    ),
+    "kommun_hushallsstorlek": dict(
+        scb_table="SCB HE0111, personer efter hushållsstorlek",
+        title="Personer efter hushållets storlek i alla kommuner, län och riket",
         ref="2019-12-31", sources=("V4",),
     ),
     "kommun_areal": dict(
@@ -110,13 +121,13 @@ BUNDLED_TABLES = {
         ref="DeSO 2025", sources=("A1",), kind="registry",
     ),
     "tatort_service": dict(
-        scb_table="Tillväxtanalys Pipos (serviceställen), avstånd från SCB:s tätortspunkter",
-        title="Avstånd fågelvägen till närmaste apotek och apoteksombud, Skånes tätorter",
+        scb_table="Tillväxtverket Pipos (serviceställen), avstånd från SCB:s tätortspunkter",
+        title="Avstånd fågelvägen till närmaste apotek och apoteksombud, alla tätorter",
         ref="2025-11-12", sources=("PIPOS",), kind="registry",
     ),
     "tatort_ytor": dict(
         scb_table="Lantmäteriet GSD-Översiktskartan (ungefärlig utbredning)",
-        title="Ungefärlig utbredning av Skånes tätorter (polygoner, SWEREF 99 TM)",
+        title="Ungefärlig utbredning av tätorterna (polygoner, SWEREF 99 TM), 1 976 av 2 017",
         ref="Översiktskartan", sources=("L1",), kind="registry",
     ),
 }
@@ -135,9 +146,10 @@ SOURCE_TEXT = {
     "AT": "SCB, statistikdatabasen (PxWebAPI 2.0)",
     "A1": "SCB, DeSO-statistik (via am-dashboard-se)",
     "L1": "Lantmäteriet, GSD-Översiktskartan",
-    "PIPOS": "Tillväxtanalys, Pipos serviceställen 2025-11-12",
+    "PIPOS": "Tillväxtverket, Pipos serviceställen 2025-11-12",
+    "T15": "SCB, tätorter 2015 (MI0810)",
 }
-for _sid in ("P1", "P2", "P3", "P4", "P6", "P7", "P8", "P9", "P12", "P13", "P14", "P16", "P17", "Q1", "Q2", "Q5",
+for _sid in ("P1", "P2", "P3", "P4", "P6", "P7", "P9", "P12", "P13", "P14", "P16", "P17", "Q1", "Q2", "Q5",
              "Q19", "Q21", "Q23", "Q25", "Q26"):
     SOURCE_TEXT[_sid] = "SCB, folkmängd 31 december (via Wikipedia)"
 for _sid in ("P10", "P11", "P15", "Q3", "Q4", "Q6", "Q7", "Q8", "Q9", "Q10", "Q11", "Q12", "Q13", "Q14", "Q15", "Q16",
@@ -146,9 +158,24 @@ for _sid in ("P10", "P11", "P15", "Q3", "Q4", "Q6", "Q7", "Q8", "Q9", "Q10", "Q1
 
 
 def source_text(ids: str) -> str:
-    """'S6;Q1' → readable words (each source once); an SCB table id ('SCB TAB638') stays as it is."""
-    words = [SOURCE_TEXT.get(i.strip(), i.strip()) for i in str(ids).split(";") if i.strip()]
-    return "; ".join(dict.fromkeys(words))
+    """'S6;Q1' → readable words, each source once, and one source reached several ways said once:
+    "SCB, folkmängd 31 december (via Wikipedia och nyhetsartikel eller myndighetssida)". An SCB table id
+    ('SCB TAB638') stays as it is."""
+    words = [SOURCE_TEXT.get(i.strip(), i.strip()) for i in str(ids).replace("; ", ";").split(";") if i.strip()]
+    merged: dict[str, list[str]] = {}
+    for w in dict.fromkeys(words):
+        head, via, rest = w.partition(" (via ")
+        vias = merged.setdefault(head, [])
+        if via and rest.rstrip(")") not in vias:
+            vias.append(rest.rstrip(")"))
+    out = []
+    for head, vias in merged.items():
+        if not vias:
+            out.append(head)
+        else:
+            joined = vias[0] if len(vias) == 1 else ", ".join(vias[:-1]) + " och " + vias[-1]
+            out.append(f"{head} (via {joined})")
+    return "; ".join(out)
 
 
 
@@ -174,6 +201,7 @@ def build(shared: Path | str | None = None, target: Path | str | None = None) ->
         "tatorter": read_tatorter(shared, regioner),
         "tatort_folkmangd": read_tatort_folkmangd(shared),
         "tatort_historik": read_tatort_historik(shared),
+        "tatort_2015": read_tatort_2015(shared),
         "kommun_folkmangd": read_kommun_folkmangd(shared),
         "kommun_alder_kon": read_kommun_alder_kon(shared),
         "kommun_alder_55plus": read_kommun_alder_55plus(shared),
@@ -182,6 +210,7 @@ def build(shared: Path | str | None = None, target: Path | str | None = None) ->
         "kommun_sysselsattning": read_kommun_sysselsattning(shared),
         "kommun_skattesats": read_kommun_skattesats(shared),
         "kommun_hushall": read_kommun_hushall(shared),
+        "kommun_hushallsstorlek": read_kommun_hushallsstorlek(shared),
         "kommun_areal": read_kommun_areal(shared),
         "deso_alder": read_deso_alder(shared),
         "deso_indikatorer": read_deso_indikatorer(shared),

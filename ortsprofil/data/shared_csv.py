@@ -85,6 +85,8 @@ def read_tatort_folkmangd(shared: Path) -> pd.DataFrame:
 
 
 def read_tatort_historik(shared: Path) -> pd.DataFrame:
+    """Tätort figures of other years than 2020: the scattered Skåne sources, and SCB's 2015 figures of
+    every tätort whose 2015 tätort is the one 2020 tätort it became (linked by code; merges left out)."""
     hist = _read(shared, "tatorter_skane_history.csv")
     spot = _read(shared, "tatorter_skane_spot_2005_2023.csv")
     spot = spot[(spot["region_code"] != "") & (spot["region_level"] == "tatort")]
@@ -109,6 +111,13 @@ def read_tatort_historik(shared: Path) -> pd.DataFrame:
                     note=r.note,
                 )
             )
+    links = read_tatort_2015(shared)
+    one = links[(links["tatort_code"] != "") & (links["n_2015"] == 1)]
+    for var, col, unit in (("folkmangd", "population_2015", "personer"), ("landareal", "land_area_ha_2015", "ha")):
+        rows += [dict(region_code=r.tatort_code, region_name=r.tatort_name_2015, level="tatort", year=2015,
+                      ref_date="2015-12-31", variable=var, value=float(getattr(r, col)), unit=unit, source="T15",
+                      note=f"2015 års tätort {r.tatort_code_2015} ({r.tatort_name_2015}), kopplad: {r.method}")
+                 for r in one.itertuples(index=False)]
     out = pd.DataFrame(rows)
     # 2020 is the canonical S1 table; keep other years only.
     out = out[out["year"] != 2020]
@@ -127,6 +136,21 @@ def read_tatort_historik(shared: Path) -> pd.DataFrame:
         note=("note", "first"),
     )
     return out
+
+
+def read_tatort_2015(shared: Path) -> pd.DataFrame:
+    """Every SCB tätort of 2015 and the 2020 tätort it is linked to ("" when none): code, name, how the
+    link was made, how many 2015 tätorter share the 2020 code, and the 2015 population and land area."""
+    f = _read(shared, "tatorter_sweden_2015.csv")
+    linked = f["scb2020_match_method"] != "none"
+    return pd.DataFrame({
+        "tatort_code_2015": f["tatort_code_2015"], "tatort_name_2015": f["tatort_name"],
+        "kommun_code": f["kommun_code"],
+        "tatort_code": f["scb2020_tatort_code"].where(linked, ""),
+        "method": f["scb2020_match_method"],
+        "n_2015": f["n_2015_tatorter_with_same_2020_code"].astype(int),
+        "population_2015": f["population"].astype(float), "land_area_ha_2015": f["land_area_ha"].astype(float),
+    }).sort_values(["tatort_code", "tatort_code_2015"]).reset_index(drop=True)
 
 
 def read_kommun_folkmangd(shared: Path) -> pd.DataFrame:
@@ -280,13 +304,28 @@ TENURE = {"småhus, äganderätt": "boende_smahus_agande", "småhus, bostadsrät
 
 
 def read_kommun_hushall(shared: Path) -> pd.DataFrame:
-    f = _read(shared, "kommun_households_type_tenure_skane_2019.csv")
+    """Households by tenure, 31 December 2019: every kommun, and each län and riket as the sum of its kommuner."""
+    f = _read(shared, "households_type_tenure_2019.csv")
     f = f.assign(variable=f["tenure"].map(TENURE), value=f["households"].astype(float))
-    g = f.groupby(["kommun_code", "kommun_name", "variable"], as_index=False)["value"].sum()
+    if f["variable"].isna().any():
+        raise SnapshotError(f"Okänd boendeform: {sorted(set(f.loc[f['variable'].isna(), 'tenure']))}")
+    g = f.groupby(["region_code", "region_name", "level", "variable"], as_index=False)["value"].sum()
     return pd.DataFrame({
-        "region_code": g["kommun_code"], "region_name": g["kommun_name"], "level": "kommun", "year": 2019,
+        "region_code": g["region_code"], "region_name": g["region_name"], "level": g["level"], "year": 2019,
         "ref_date": "2019-12-31", "variable": g["variable"], "alder": "", "kon": "", "value": g["value"],
-        "unit": "hushåll", "source": "V4", "note": "",
+        "unit": "hushåll", "source": "V4", "note": g["level"].map({"kommun": ""}).fillna("summa av kommunerna"),
+    })
+
+
+def read_kommun_hushallsstorlek(shared: Path) -> pd.DataFrame:
+    """Persons by the size of the household they live in, 2019: every kommun, län and riket (sums)."""
+    f = _read(shared, "persons_by_household_size_2019.csv")
+    size = f["household_size"].str.extract(r"^(\d\+?)", expand=False).fillna("okänd")
+    return pd.DataFrame({
+        "region_code": f["region_code"], "region_name": f["region_name"], "level": f["level"], "year": 2019,
+        "ref_date": f["ref_date"], "variable": "personer_i_hushall", "alder": size, "kon": "",
+        "value": f["persons"].astype(float), "unit": "personer", "source": "V4",
+        "note": f["level"].map({"kommun": ""}).fillna("summa av kommunerna"),
     })
 
 
@@ -349,7 +388,7 @@ def read_tatort_deso(shared: Path) -> pd.DataFrame:
 
 
 def read_tatort_service(shared: Path) -> pd.DataFrame:
-    path = shared.parent / "service" / "tatorter_skane_2020_distance_to_pharmacy_pipos2025.csv"
+    path = shared.parent / "service" / "tatorter_sverige_2020_distance_to_pharmacy_pipos2025.csv"
     if not path.exists():
         raise SnapshotError(f"Källfilen {path} saknas.")
     f = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -363,13 +402,19 @@ def read_tatort_service(shared: Path) -> pd.DataFrame:
 
 
 def read_tatort_ytor(shared: Path) -> pd.DataFrame:
+    """Lantmäteriet's outline of every tätort that has one (1 976 of 2 017), one shape per SCB 2020 code.
+    Where LM drew several 2020 tätorter as one place, each of them gets that outline and ``delad_med``
+    names the others (semicolon-separated codes)."""
     import geopandas as gpd
 
-    path = shared.parent / "geo" / "tatorter_skane_lm_oversiktskartan_polygons.gpkg"
+    path = shared.parent / "geo" / "tatorter_sverige_lm_oversiktskartan_polygons.gpkg"
     if not path.exists():
         raise SnapshotError(f"Källfilen {path} saknas.")
     g = gpd.read_file(path)
-    g = g[g["scb2020_tatort_code"].notna() & (g["scb2020_tatort_code"] != "")]
-    g = g.dissolve(by="scb2020_tatort_code", as_index=False)  # a tätort drawn as several polygons: one shape
-    return pd.DataFrame({"tatort_code": g["scb2020_tatort_code"].astype(str),
+    g = g[g["scb2020_codes_all"].notna() & (g["scb2020_codes_all"] != "")]
+    codes = g["scb2020_codes_all"].str.split(";")
+    g = g.assign(tatort_code=codes, group=codes.map(lambda c: ";".join(sorted(c)))).explode("tatort_code")
+    g = g.dissolve(by="tatort_code", as_index=False, aggfunc={"group": lambda s: ";".join(sorted(set(";".join(s).split(";"))))})
+    shared_with = [";".join(c for c in grp.split(";") if c != code) for code, grp in zip(g["tatort_code"], g["group"])]
+    return pd.DataFrame({"tatort_code": g["tatort_code"].astype(str), "delad_med": shared_with,
                          "wkb": [geom.wkb for geom in g.geometry.to_crs(3006)]}).sort_values("tatort_code")

@@ -68,7 +68,11 @@ REGISTRY_SCHEMAS: dict[str, dict[str, str]] = {
         "tatort_code": "str", "apotek_km": "float64", "apotek_namn": "str", "ombud_km": "float64",
         "ombud_namn": "str", "narmaste_km": "float64", "narmaste_namn": "str",
     },
-    "tatort_ytor": {"tatort_code": "str", "wkb": "object"},
+    "tatort_ytor": {"tatort_code": "str", "delad_med": "str", "wkb": "object"},
+    "tatort_2015": {
+        "tatort_code_2015": "str", "tatort_name_2015": "str", "kommun_code": "str", "tatort_code": "str",
+        "method": "str", "n_2015": "int64", "population_2015": "float64", "land_area_ha_2015": "float64",
+    },
 }
 
 

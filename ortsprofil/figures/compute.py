@@ -14,7 +14,8 @@ from ortsprofil.figures.localities import Locality, Registry
 from ortsprofil.data.bundle import source_text
 from ortsprofil.figures.model import COMPARATORS, NOISE_FROM_YEAR, NOISE_PERSONS, SMALL_BASE, SMALL_COUNT, Source, Stat
 from ortsprofil.data.snapshot import Snapshot
-from ortsprofil.data.tidy import empty_tidy
+from ortsprofil.data.tidy import coerce_tidy, empty_tidy
+from ortsprofil.data.transforms import total_of
 
 
 def _data_for(reg: Registry) -> ind.Data:
@@ -28,9 +29,6 @@ def _data_for(reg: Registry) -> ind.Data:
 def _with_fetched_totals(base: pd.DataFrame, by_age_sex: pd.DataFrame) -> pd.DataFrame:
     """Population 31 December per region and year: the bundled series, where fetched replaced by
     SCB TAB638 totals (all ages, both sexes) — one series for charts and growth figures alike."""
-    from ortsprofil.data.transforms import total_of
-    from ortsprofil.data.tidy import coerce_tidy
-
     k = by_age_sex[(by_age_sex["variable"] == "folkmangd") & by_age_sex["source"].str.startswith("SCB TAB")]
     if k.empty:  # only the bundled 2019 bands: the bundled population series stays as it is
         return base
@@ -139,7 +137,7 @@ def make_stat(indicator: ind.Indicator, data: ind.Data, ctx: dict) -> Stat | Non
     code = ort.code if indicator.level == "tatort" else ort.kommun_code
     if T.is_missing(stat.value):
         stat.status = (series.attrs.get("status") or {}).get(code)
-    stat.caveats = caveats_for(stat, series)
+    stat.caveats = caveats_for(stat, series, code)
     return stat
 
 
@@ -151,8 +149,9 @@ def _population_source(data: ind.Data, regions: list[str], years: list[int]) -> 
     return source_text(ids.replace(" (hämtad)", "")) or "SCB, folkmängd 31 december"
 
 
-def caveats_for(stat: Stat, series: pd.Series | None = None) -> list[str]:
-    """Plain-Swedish caveats for small counts, small bases and changes within SCB's noise."""
+def caveats_for(stat: Stat, series: pd.Series | None = None, code: str | None = None) -> list[str]:
+    """Plain-Swedish caveats for small counts, small bases and changes within SCB's noise (a change in
+    per cent is judged by the persons behind it, ``series.attrs["persons"][code]``)."""
     out = []
     v = stat.value
     if stat.unit in ("personer", "antal", "förändring personer") and not T.is_missing(v) and abs(v) < SMALL_COUNT \
@@ -161,7 +160,9 @@ def caveats_for(stat: Stat, series: pd.Series | None = None) -> list[str]:
     if stat.base is not None and not T.is_missing(stat.base) and stat.base < SMALL_BASE:
         out.append(f"Andelen bygger på färre än {SMALL_BASE} personer och kan ändras mycket från år till år.")
     year = (series.attrs.get("year") if series is not None else None) or 0
-    if stat.key == "kommun_forandring_1" and not T.is_missing(v) and abs(v) < NOISE_PERSONS \
+    persons = v if stat.unit in ("personer", "förändring personer") else \
+        ((series.attrs.get("persons") or {}).get(code) if series is not None else None)
+    if stat.key == "kommun_forandring_1" and not T.is_missing(persons) and abs(persons) < NOISE_PERSONS \
             and year >= NOISE_FROM_YEAR:
         out.append("Förändringen är så liten att den kan bero på SCB:s slumpbrus.")
     return out
@@ -260,8 +261,13 @@ def deso_area(snap: Snapshot, loc: Locality) -> dict | None:
         if len(a):
             year = int(a["year"].max())
             a = a[a["year"] == year]
-            total = a["value"].sum()
-            by_band = a.groupby(a["alder"].map(measures.band_of))["value"].sum()
+            # The one totals rule: SCB's published totals (both sexes; all ages) where the table has them,
+            # else the sum of the parts — never a total added to its own parts.
+            keys = ["region_code", "year", "alder"]
+            by_age = total_of(a, keys, "kon")
+            total = float(total_of(by_age.assign(kon=""), ["region_code", "year"], "alder")["value"].iloc[0])
+            parts = by_age[by_age["alder"] != ""]
+            by_band = parts.groupby(parts["alder"].map(measures.band_of))["value"].sum()
             shares = {band: (100.0 * by_band.get(band, 0.0) / total, year) for band in measures.AGE_BANDS}
     return {"code": code, "values": values, "age_shares": shares,
             "source": snap.info("deso_indikatorer").scb_table}

@@ -23,7 +23,7 @@ from ortsprofil.figures.measures import (
     tatort_population, tatort_land_area, tatort_density, density_by_region, share_of_kommun, growth, change_persons,
     distance_to_size, tatorter_within, age_share, kommun_age_share, events_per_1000, median_income,
     post_secondary_share, employment_rate, kommun_density, unemployment, tax_rate, tenure_share,
-    service_distance,
+    service_distance, tatort_change, region_change, living_alone_share,
 )
 
 
@@ -130,6 +130,8 @@ class Indicator:
 _MI0810 = "SCB MI0810 LandarealTatortN"
 _BE0101 = "SCB, folkmängd 31 december"
 _REF_T = f"{TATORT_YEAR}-12-31"
+_SAME_PERIOD = ("Perioden slutar det senaste år då alla kommuner i länet, länet och riket har en siffra, så att "
+                "alla orter i länet jämförs över samma år.")
 
 #: The registry. Order is display order within each section.
 INDICATORS: list[Indicator] = [
@@ -158,14 +160,22 @@ INDICATORS: list[Indicator] = [
         note="Tätortens folkmängd delad med kommunens, båda den 31 december 2020.",
     ),
     Indicator(
-        "kommun_forandring_1", "Kommunens befolkningsförändring {start}–{end}", "förändring personer", "befolkning",
-        "kommun", change_persons, table=_BE0101, ref="senaste året", requires=("kommun_folkmangd",),
-        wording=LARGE, periodic=1,
+        "tatort_forandring", "Tätortens befolkningsförändring 2015–2020", "förändring procent", "befolkning",
+        "tatort", tatort_change, aggregate=region_change(2015, TATORT_YEAR),
+        table="SCB MI0810 tätorter 2015 och 2020", ref=f"2015-12-31 – {_REF_T}", requires=("tatort_historik",),
+        comparator_label="hela {where}",
+        note="Tätorten med 2015 års och 2020 års gränser: gränserna kan ha ändrats, så en del av förändringen kan "
+        "bero på nya gränser. Kommun, län och riket: hela befolkningen under samma år.",
+    ),
+    Indicator(
+        "kommun_forandring_1", "Kommunens befolkningsförändring {start}–{end}", "förändring procent", "befolkning",
+        "kommun", growth(1), table=_BE0101, ref="senaste året", requires=("kommun_folkmangd",),
+        periodic=1, note=_SAME_PERIOD,
     ),
     Indicator(
         "kommun_forandring_10", "Kommunens befolkningsförändring {start}–{end}", "förändring procent",
         "befolkning", "kommun", growth(10), table=_BE0101, ref="tio år", requires=("kommun_folkmangd",),
-        periodic=10,
+        periodic=10, note=_SAME_PERIOD,
     ),
     Indicator(
         "kommun_forandring_30", "Kommunens befolkningsförändring {start}–{end}", "förändring procent",
@@ -184,13 +194,13 @@ INDICATORS: list[Indicator] = [
     ),
     Indicator(
         "apotek_km", "Avstånd till närmaste apotek", "km", "lage", "tatort", service_distance("apotek_km"),
-        table="Tillväxtanalys Pipos (apotek); SCB:s tätortspunkter", ref="2025-11-12", wording=LONG,
+        table="Tillväxtverket Pipos (apotek); SCB:s tätortspunkter", ref="2025-11-12", wording=LONG,
         requires=("tatort_service",),
-        note="Fågelvägen från tätortens punkt till närmaste apotek (Tillväxtanalys serviceställen, 12 november 2025).",
+        note="Fågelvägen från tätortens punkt till närmaste apotek (Tillväxtverket serviceställen, 12 november 2025).",
     ),
     Indicator(
         "apoteksombud_km", "Avstånd till närmaste apotek eller apoteksombud", "km", "lage", "tatort",
-        service_distance("narmaste_km"), table="Tillväxtanalys Pipos (apotek och apoteksombud)", ref="2025-11-12",
+        service_distance("narmaste_km"), table="Tillväxtverket Pipos (apotek och apoteksombud)", ref="2025-11-12",
         wording=LONG, requires=("tatort_service",),
         note="Ett apoteksombud är till exempel en dagligvarubutik som lämnar ut läkemedel.",
     ),
@@ -275,6 +285,11 @@ INDICATORS += [
             ("andel_bostadsratt", "Andel hushåll i bostadsrätt", "boende_bostadsratt"),
             ("andel_smahus_agande", "Andel hushåll i eget småhus (äganderätt)", "boende_smahus_agande"),
         )
+    ),
+    Indicator(
+        "andel_ensamboende", "Andel av invånarna som bor ensamma", "procent", "boende", "kommun",
+        living_alone_share, table="SCB HE0111 personer efter hushållsstorlek", ref="2019",
+        requires=("kommun_hushallsstorlek",),
     ),
 ]
 

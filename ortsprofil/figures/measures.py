@@ -66,8 +66,48 @@ def _change(data: Data, start: int, end: int, *, percent: bool) -> pd.Series:
     a, b = _kommun_population(data, start), _kommun_population(data, end)
     both = a.index.intersection(b.index)
     out = (100.0 * (b[both] / a[both] - 1.0) if percent else b[both] - a[both]).astype(float)
-    out.attrs.update({"ref": f"{start}-12-31 – {end}-12-31", "year": end, "start": start})
+    out.attrs.update({"ref": f"{start}-12-31 – {end}-12-31", "year": end, "start": start,
+                      "persons": (b[both] - a[both]).astype(float).to_dict()})
     return out
+
+
+#: The status of a tätort without a comparable 2015 figure (see :func:`tatort_change`).
+NEW_2020 = "ny 2020"
+MERGED_2015 = "sammanslagen"
+#: The earlier delineation every tätort can be compared with (SCB's tätorter 2015, all of Sweden).
+EARLIER_YEAR = 2015
+
+
+def tatort_change(data: Data) -> pd.Series:
+    """Population change (%) of each tätort from 31 Dec 2015 to 31 Dec 2020, each year with that year's
+    boundaries. Only where SCB's 2015 tätort is the one 2020 tätort it became (``tatort_2015``, linked by
+    code); a 2020 tätort that was no tätort in 2015 has status ``NEW_2020``, one formed of several 2015
+    tätorter ``MERGED_2015`` — never a figure."""
+    h = data.table("tatort_historik")
+    h = h[(h["year"] == EARLIER_YEAR) & (h["variable"] == "folkmangd") & h["value"].notna()]
+    before = h.set_index("region_code")["value"].astype(float)
+    now = tatort_population(data)
+    both = now.index.intersection(before.index)
+    out = (100.0 * (now[both] / before[both] - 1.0)).reindex(now.index).astype(float)
+    status = {}
+    if data.has("tatort_2015"):
+        links = data.table("tatort_2015")
+        linked = links[links["tatort_code"] != ""].groupby("tatort_code")["n_2015"].max()
+        for code in now.index[out.isna()]:
+            status[code] = MERGED_2015 if linked.get(code, 0) > 1 else NEW_2020 if code not in linked.index else None
+    out.attrs.update({"ref": f"{EARLIER_YEAR}-12-31 – {TATORT_YEAR}-12-31", "year": TATORT_YEAR,
+                      "start": EARLIER_YEAR, "status": {k: v for k, v in status.items() if v}})
+    return out
+
+
+def region_change(start: int, end: int) -> Callable[[Data], pd.Series]:
+    """Population change (%) of every kommun, län and riket from 31 Dec ``start`` to 31 Dec ``end``."""
+
+    def compute(data: Data) -> pd.Series:
+        return _change(data, start, end, percent=True)
+
+    compute.__name__ = f"region_change_{start}_{end}"
+    return compute
 
 
 def growth(span: int) -> Callable[[Data, int], pd.Series]:
@@ -331,15 +371,16 @@ def tax_rate(data: Data) -> pd.Series:
 
 
 def tenure_share(group: str) -> Callable[[Data], pd.Series]:
-    """Share (%) of households living in ``group`` (boende_hyresratt …); the län is the sum of its kommuner."""
+    """Share (%) of households living in ``group`` (boende_hyresratt …) per kommun, län and riket; where the
+    table has only kommuner, each län is the sum of its kommuner."""
 
     def compute(data: Data) -> pd.Series:
         h = data.table("kommun_hushall")
         year = _latest_year(h)
         h = h[h["year"] == year]
         by = h.pivot_table(index="region_code", columns="variable", values="value", aggfunc="sum")
-        lan = by.groupby(by.index.str[:2]).sum()
-        by = pd.concat([by, lan])
+        if not (by.index.str.len() == 2).any():
+            by = pd.concat([by, by.groupby(by.index.str[:2]).sum()])
         out = (100.0 * by.get(group, np.nan) / by.sum(axis=1)).astype(float)
         out.attrs["ref"] = f"{year}-12-31"
         return out
@@ -348,8 +389,19 @@ def tenure_share(group: str) -> Callable[[Data], pd.Series]:
     return compute
 
 
+def living_alone_share(data: Data) -> pd.Series:
+    """Share (%) of the population living alone (in one-person households), per kommun, län and riket."""
+    h = data.table("kommun_hushallsstorlek")
+    year = _latest_year(h)
+    h = h[(h["year"] == year) & (h["variable"] == "personer_i_hushall")]
+    by = h.pivot_table(index="region_code", columns="alder", values="value", aggfunc="sum")
+    out = (100.0 * by["1"] / by.sum(axis=1)).astype(float)
+    out.attrs["ref"] = f"{year}-12-31"
+    return out
+
+
 def service_distance(column: str) -> Callable[[Data], pd.Series]:
-    """Straight-line km from the tätort point to the nearest pharmacy service point (Pipos, Skåne)."""
+    """Straight-line km from the tätort point to the nearest pharmacy service point (Pipos, all Sweden)."""
 
     def compute(data: Data) -> pd.Series:
         s = data.table("tatort_service")

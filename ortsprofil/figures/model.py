@@ -71,15 +71,29 @@ class Source:
                 "OE0101": "kommunalskatter", "UF0506": "befolkningens utbildning", "HE0111": "hushåll och boende",
                 "BE0101": "befolkningsstatistik"}
 
-    def words(self) -> str:
-        """The source in plain words with its year: "SCB, inkomster, 2024" (no table ids)."""
+    def what(self) -> str:
+        """The source in plain words, without its years: "SCB, inkomster" (no table ids)."""
         code = next((c for c in self.PRODUCTS if c in self.table), None)
         if self.table.startswith("SCB") and code and not self.table.startswith("SCB,"):
-            what = f"SCB, {self.PRODUCTS[code]}"
-        else:
-            what = re.sub(r"\s*\(?TAB\d+(, TAB\d+)*\)?", "", self.table).strip(" ;,")
+            return f"SCB, {self.PRODUCTS[code]}"
+        return re.sub(r"\s*\(?TAB\d+(, TAB\d+)*\)?", "", self.table).strip(" ;,")
+
+    def words(self) -> str:
+        """The source in plain words with its year: "SCB, inkomster, 2024" (no table ids)."""
         when = _period(self.ref)
-        return f"{what}, {when}" if when else what
+        return f"{self.what()}, {when}" if when else self.what()
+
+
+def sources_line(sources) -> str:
+    """Several figures' sources in one line, each source once with all its years:
+    "SCB, inkomster, 2024; SCB, folkmängd 31 december, 1992–2022, 2012–2022"."""
+    years: dict[str, list[str]] = {}
+    for s in sources:
+        when = _period(s.ref)
+        got = years.setdefault(s.what(), [])
+        if when and when not in got:
+            got.append(when)
+    return "; ".join(f"{what}, {', '.join(sorted(w))}" if w else what for what, w in sorted(years.items()))
 
 
 @dataclass

@@ -83,7 +83,9 @@ def build(
     data = data_for(reg)
     kommuner = regioner.loc[regioner["level"] == "kommun", "region_code"].tolist()
     ctx = {"ort": loc, "peers": peers, "lan_code": lan, "kommuner": kommuner,
-           "end_year": measures.common_end_year(data, [loc.kommun_code, lan, "00"])}
+           # One period per län: the latest year every kommun of the län, the län and riket all have, so that
+           # every profile of a län compares the same years.
+           "end_year": measures.common_end_year(data, [k for k in kommuner if k[:2] == lan] + [lan, "00"])}
     stats: dict[str, Stat] = {}
     missing: list[ind.Indicator] = []
     for indicator in ind.INDICATORS:
@@ -92,7 +94,7 @@ def build(
             continue
         stat = make_stat(indicator, data, ctx)
         if stat is None or (T.is_missing(stat.value) and stat.status is None):
-            missing.append(indicator)  # e.g. a kommun outside the fetched län, service outside Skåne
+            missing.append(indicator)  # e.g. a kommun outside the fetched län
             continue
         if indicator.level == "tatort":  # every peer's value, for charts and tables
             peers[indicator.key] = indicator_series(indicator, data).reindex(peers["tatort_code"]).to_numpy(dtype=float)

@@ -12,6 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ortsprofil import text as T
+from ortsprofil.present import narrative
 
 #: Okabe & Ito (2008), safe for the common colour-vision deficiencies and readable in grey.
 PALETTE = {
@@ -23,8 +24,6 @@ PALETTE = {
     "accent": "#E69F00",  # orange
     "light": "#56B4E9",  # sky blue
 }
-#: Delineation years of SCB's tätort statistics: series across them are broken.
-DELINEATION_YEARS = (1960, 1965, 1970, 1975, 1980, 1990, 1995, 2000, 2005, 2010, 2015, 2018, 2020, 2023)
 
 FIGSIZE = (8, 3.0)
 TITLE_SIZE = 12
@@ -60,11 +59,11 @@ def new_axes(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axe
         return ax
     # No rc_context here: leaving one resets the backend and later inline figures vanish.
     fig, ax = plt.subplots(figsize=figsize or FIGSIZE, layout="constrained")
-    _apply_style(ax)
+    apply_style(ax)
     return ax
 
 
-def _apply_style(ax: Axes) -> None:
+def apply_style(ax: Axes) -> None:
     for k in ("top", "right"):
         ax.spines[k].set_visible(False)
     ax.grid(True, color="#dddddd", linewidth=0.6)
@@ -152,38 +151,31 @@ def population_trend(p, ax: Axes | None = None, mode: str = "absolute") -> Axes:
 
 
 def tatort_trend(p, ax: Axes | None = None) -> Axes:
-    """The tätort's own population in each published year, with delineation breaks marked.
+    """The tätort's own population in each published year.
 
-    Every point is a separate delineation with its own boundaries, so points are not joined by
-    a solid line; a dotted line and "gränsändring" markers show that the series is broken.
+    Every point is a delineation of its own, with that year's boundaries, so the points are joined
+    only by a dotted line and the title says so. Without a second year nothing is drawn (the Axes is
+    returned with its figure closed; the section's text says why).
     """
-    ax = new_axes(ax)
+    ax = new_axes(ax, figsize=(8, 2.4))
     t = p.tatort_series
-    pop = t[t["variable"] == "folkmangd"].sort_values("year") if len(t) else t
-    if pop is None or len(pop) == 0:
-        ax.text(0.5, 0.5, f"Ingen äldre tätortsstatistik för {p.ort.name} i datakopian.\n"
-                "Bara 2020 års uppgift finns.", ha="center", va="center", transform=ax.transAxes,
-                color="#444444")
-        ax.set_axis_off()
-        set_title(ax, f"Folkmängd i tätorten {p.ort.name}")
-        return ax
+    pop = t[t["variable"] == "folkmangd"].dropna(subset=["value"]).sort_values("year") if len(t) else t
+    if pop is None or pop["year"].nunique() < 2:
+        return _nothing(ax)
     ax.plot(pop["year"], pop["value"], ls=":", color=PALETTE["ort"], lw=1.2, gid="tatort-link")
     ax.scatter(pop["year"], pop["value"], color=PALETTE["ort"], s=28, zorder=3, label=p.ort.name, gid="tatort")
     for year, value in zip(pop["year"], pop["value"]):
         ax.annotate(T.fmt_number(value), (year, value), xytext=(0, 6), textcoords="offset points",
                     ha="center", fontsize=8)
     years = pop["year"].tolist()
-    breaks = [y for y in years[1:] if y in DELINEATION_YEARS]
-    for y in breaks:
-        ax.axvline(y - 0.5 * min(np.diff(sorted(years))) if len(years) > 1 else y, color="#bbbbbb",
-                   lw=0.8, ls="--", gid="break")
-    set_title(ax, f"Folkmängd i tätorten {p.ort.name} (nya gränser varje avgränsningsår)")
+    set_title(ax, f"Folkmängd i tätorten {p.ort.name}, varje år med det årets gränser")
     ax.set_xlabel("")  # years speak for themselves; nothing is drawn over the source line
     ax.set_ylabel("Invånare")
     thousands(ax.yaxis)
     ax.set_xticks(years, [str(y) for y in years], rotation=45 if len(years) > 8 else 0)
     ax.set_ylim(bottom=0, top=float(pop["value"].max()) * 1.18)
-    source_line(ax, "SCB, tätortsstatistik (olika avgränsningsår); streckade linjer = gränsändring")
+    source_line(ax, "SCB, tätortsstatistik (varje avgränsningsår för sig); den prickade linjen binder bara ihop "
+                "punkterna – gränserna kan ha ändrats mellan åren")
     return ax
 
 
@@ -208,7 +200,7 @@ def peer_strip(p, key: str = "folkmangd", ax: Axes | None = None) -> Axes:
     ax.grid(axis="y", visible=False)
     ax.set_xlabel(f"{stat.label} ({stat.unit})")
     thousands(ax.xaxis)
-    set_title(ax, f"{stat.label}: {p.ort.name} bland liknande orter i {p.lan_name}")
+    set_title(ax, f"{stat.label}: {p.ort.name} bland liknande orter {narrative.peer_scope(p)}")
     ax.legend(loc="upper right", fontsize=8, frameon=False, ncols=3)
     source_line(ax, f"{stat.source.words()}; liknande orter = {T.fmt_number(p.peer_min)}–"
                 f"{T.fmt_number(p.peer_max)} invånare")
@@ -248,8 +240,7 @@ def comparison_bars(p, key: str, ax: Axes | None = None) -> Axes:
     if key not in p:
         return _nothing(ax)
     s = p[key]
-    names = {"ort": p.ort.name, "kommun": p.kommun_label, "lan": p.lan_name, "riket": "Riket",
-             "peers_median": "Liknande orter (median)"}
+    names = {who: comparator_name(p, s, who) for who in ("ort", "kommun", "lan", "riket", "peers_median")}
     order = ["ort", "kommun", "lan", "riket", "peers_median"] if s.level == "tatort" else ["kommun", "lan", "riket"]
     whos = [w for w in order if not T.is_missing(s.values.get(w))]
     vals = [s.values[w] for w in whos]
@@ -266,6 +257,19 @@ def comparison_bars(p, key: str, ax: Axes | None = None) -> Axes:
     set_title(ax, s.label)
     source_line(ax, s.source.words())
     return ax
+
+
+def comparator_name(p, s, who: str) -> str:
+    """What a bar or line of ``s`` is, named exactly: "Östra Göinge kommun", or "Tätorterna i Östra Göinge
+    kommun" when the figure is computed over the region's tätorter only (``Stat.comparator_label``)."""
+    if who == "ort":
+        return p.ort.name
+    if who == "peers_median":
+        return f"Liknande orter {narrative.peer_scope(p)} (median)"
+    name = {"kommun": p.kommun_label, "lan": p.lan_name, "riket": "riket"}[who]
+    if s.comparator_label:
+        return T.capitalize(s.comparator_label.format(where=name))
+    return T.capitalize(name)
 
 
 def age_structure(p, ax: Axes | None = None) -> Axes:

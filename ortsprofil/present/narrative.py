@@ -14,6 +14,7 @@ import numpy as np
 
 from ortsprofil import config
 from ortsprofil import text as T
+from ortsprofil.data.bundle import source_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ortsprofil.figures.model import Profile, Stat
@@ -22,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 _CHANGE_UNITS = ("förändring procent", "förändring personer")
 
 #: The note under page 1.
-ONE_PAGE_NOTE = ("Talen är SCB:s (apoteksavstånd: Tillväxtanalys). Varje tal har sitt år; kommun, län och riket "
+ONE_PAGE_NOTE = ("Talen är SCB:s (apoteksavstånd: Tillväxtverket). Varje tal har sitt år; kommun, län och riket "
                  "jämförs med samma mått och samma år. Mer om varje tal och alla källor finns på de följande sidorna.")
 
 
@@ -61,17 +62,26 @@ def named_label(p: "Profile", s: "Stat") -> str:
 
 
 def sources_in_words(p: "Profile") -> str:
-    """Where the profile's figures come from, for the cover ("SCB:s officiella statistik")."""
-    return "SCB:s officiella statistik"
+    """Where the profile's figures come from, for the cover: SCB's statistics, saying so when some
+    population figures were taken from a page that quotes SCB, and naming the other open sources."""
+    texts = [s.source.table for s in p.stats.values()]
+    texts += [source_text(x) for x in set(p.kommun_series["source"].astype(str))]
+    texts += [source_text(x) for x in set(p.tatort_series["source"].astype(str))] if len(p.tatort_series) else []
+    out = "SCB:s statistik"
+    if any("(via " in t for t in texts):
+        out += " (några folkmängdssiffror återgivna via Wikipedia och andra publicerade källor)"
+    others = [name for name, mark in (("Tillväxtverket (apotek)", "Tillväxtverket"),) if any(mark in t for t in texts)]
+    others.append("Lantmäteriet (kartans tätortsytor)")
+    return out + " samt " + T.join_sv(others)
 
 
 def source_words(p: "Profile") -> str:
-    """The sources of the profile in words ("Statistiska centralbyrån (SCB); Tillväxtanalys (…)")."""
+    """The sources of the profile in words ("Statistiska centralbyrån (SCB); Tillväxtverket (…)")."""
     words = []
     if any(s.source.table.startswith("SCB") for s in p.stats.values()):
         words.append("Statistiska centralbyrån (SCB)")
-    if any(s.source.table.startswith("Tillväxtanalys") for s in p.stats.values()):
-        words.append("Tillväxtanalys (apotek och apoteksombud)")
+    if any(s.source.table.startswith("Tillväxtverket") for s in p.stats.values()):
+        words.append("Tillväxtverket (apotek och apoteksombud)")
     return "; ".join(words) + ". Tabellerna med referenstid står under Källor och förbehåll sist."
 
 
@@ -114,7 +124,7 @@ def _rank_words(p: "Profile", s: "Stat") -> str | None:
     if not s.rank:
         return None
     if s.level == "kommun":
-        return f"plats {s.rank[0]} av {s.rank[1]} kommuner i {p.lan_name} (1 = högst)"
+        return f"plats {s.rank[0]} av {s.rank[1]} kommuner i {p.lan_name} (1 = {s.wording.most})"
     return f"plats {s.rank[0]} av {s.rank[1]} liknande orter"
 
 
@@ -170,7 +180,8 @@ def _summary_oversikt(p: "Profile") -> str:
     out = [
         f"**{o.name}** hade {T.fmt_number(o.population)} invånare den 31 december 2020 på "
         f"{T.fmt_number(o.land_area_ha)} hektar land, alltså {s['tathet'].formatted()}.",
-        f"Det gör {o.name} till den {lan_rank}:e största av {lan_n} tätorter i {p.lan_name}"
+        f"Det gör {o.name} till den {'' if lan_rank == 1 else T.ordinal(lan_rank) + ' '}största av {lan_n} tätorter i "
+        f"{p.lan_name}"
         + (f" och nummer {s['folkmangd'].rank[0]} av {s['folkmangd'].rank[1]} bland liknande orter."
            if s["folkmangd"].rank else "."),
     ]
@@ -182,8 +193,9 @@ def _summary_oversikt(p: "Profile") -> str:
     return " ".join(out)
 
 
-def trend_words(p: "Profile") -> str | None:
-    """The kommun's population over the long period and the latest year, saying when it turned."""
+def trend_words(p: "Profile", with_lan: bool = False) -> str | None:
+    """The kommun's population over the long period and the latest year, saying when it turned (and, with
+    ``with_lan``, the län's change over the same ten years)."""
     s = p.stats.get("kommun_forandring_10")
     one = p.stats.get("kommun_forandring_1")  # the same end year: both periods end where all three regions have data
     if s is None or T.is_missing(s.values.get("kommun")):
@@ -191,14 +203,40 @@ def trend_words(p: "Profile") -> str | None:
     k = s.values["kommun"]
     span = s.label.rsplit(" ", 1)[-1]
     text = f"{p.kommun_label} {_sign_word(k, 'växte', 'minskade')} med {_change(k)} {span}"
-    if one and not T.is_missing(one.values.get("kommun")):
-        latest, years = one.values["kommun"], one.label.rsplit(" ", 1)[-1]
-        turned = (latest < 0 < k) or (latest > 0 > k)
+    lan = s.values.get("lan")
+    if with_lan and not T.is_missing(lan):
+        text += f" ({p.lan_name}: {T.fmt_value(lan, 'förändring procent')})"
+    end = int(span[-4:])
+    pop = p.kommun_series
+    pop = pop[(pop["region_code"] == p.ort.kommun_code) & pop["value"].notna() & (pop["year"] <= end)]
+    pop = pop.set_index("year")["value"].sort_index()
+    if one and not T.is_missing(one.values.get("kommun")) and end - 1 in pop.index and end in pop.index:
+        persons = pop[end] - pop[end - 1]
+        years = one.label.rsplit(" ", 1)[-1]
+        turned = (persons < 0 < k) or (persons > 0 > k)
         word = "men " if turned else "och "
-        verb = "ökade" if latest > 0 else ("minskade" if latest < 0 else "var oförändrad")
-        text += (f", {word}{verb} med {T.fmt_number(abs(latest))} invånare det senaste året ({years})"
-                 if latest else f", {word}var oförändrad det senaste året ({years})")
+        verb = "ökade" if persons > 0 else "minskade"
+        text += (f", {word}{verb} med {T.fmt_number(abs(persons))} invånare ({one.formatted()}) {years}"
+                 if persons else f", {word}var oförändrad {years}")
+        since = _since_turn(pop, end)
+        if turned and since:
+            text += since
     return text
+
+
+def _since_turn(pop, end: int) -> str:
+    """"; sedan 2020 har folkmängden minskat med 4,6 % (2020–2023)" when the population turned within the
+    last ten years and has moved the other way for more than a year since ("" otherwise)."""
+    recent = pop[pop.index >= end - 10]
+    if len(recent) < 3:
+        return ""
+    falling = recent.iloc[-1] < recent.iloc[-2]
+    turn = int(recent.idxmax() if falling else recent.idxmin())
+    if turn >= end - 1:
+        return ""
+    change = 100 * (recent.iloc[-1] / recent[turn] - 1)
+    return (f"; sedan {turn} har folkmängden {'minskat' if falling else 'ökat'} med {_change(change)} "
+            f"({turn}–{end})")
 
 
 def _summary_befolkning(p: "Profile") -> str:
@@ -210,29 +248,57 @@ def _summary_befolkning(p: "Profile") -> str:
         first, last = own.iloc[0], own.iloc[-1]
         out.append(f"{p.kommun_label} hade {T.fmt_number(last['value'])} invånare {int(last['year'])}, "
                    f"jämfört med {T.fmt_number(first['value'])} år {int(first['year'])}.")
-    trend = trend_words(p)
+    trend = trend_words(p, with_lan=True)
     if trend:
-        lan = s["kommun_forandring_10"].values.get("lan")
-        out.append(trend + (f" ({p.lan_name} under samma tio år: {T.fmt_value(lan, 'förändring procent')})."
-                            if not T.is_missing(lan) else "."))
+        out.append(trend + ".")
     st = s.get("kommun_forandring_30")
     if st and not T.is_missing(st.values["kommun"]):
         span = st.label.rsplit(" ", 1)[-1]
         out.append(f"Över trettio år, {span}, {_sign_word(st.values['kommun'])} befolkningen"
                    + (f" med {_change(st.values['kommun'])}." if st.values["kommun"] else "."))
-    t = p.tatort_series
-    pop = t[t["variable"] == "folkmangd"].dropna(subset=["value"]).sort_values("year") if len(t) else t
-    if len(pop) > 1:
-        a, b = pop.iloc[0], pop.iloc[-1]
-        out.append(f"I tätorten {p.ort.name} bodde {T.fmt_number(a['value'])} personer år {int(a['year'])} och "
-                   f"{T.fmt_number(b['value'])} år {int(b['year'])} — med gränser som ändrats mellan åren.")
+    tatort = tatort_change_words(p)
+    if tatort:
+        out.insert(0, tatort)
     if "fodda_per_1000" in s and "doda_per_1000" in s:
         f, d = s["fodda_per_1000"], s["doda_per_1000"]
         out.append(f"I kommunen föddes {f.formatted()} och dog {d.formatted()} ({f.source.ref}).")
     if "flyttnetto_per_1000" in s:
         m = s["flyttnetto_per_1000"]
         out.append(f"Flyttnettot var {m.formatted()} ({p.lan_name}: {m.formatted('lan')}).")
-    return " ".join(out[:5])
+    return " ".join(out[:6])
+
+
+def tatort_change_words(p: "Profile") -> str | None:
+    """The tätort's own population over the years: 2015–2020 for every tätort that was one in 2015 (SCB's
+    tätort figures, each year with its own boundaries), the longer series where the snapshot has one, and
+    why there is no figure for a tätort new in 2020 or merged from several."""
+    st = p.stats.get("tatort_forandring")
+    name = p.ort.name
+    if st is None:
+        return None
+    if T.is_missing(st.value):
+        if st.status == "ny 2020":
+            return (f"{name} blev tätort först vid SCB:s avgränsning 2020, så det finns ingen tätortssiffra för "
+                    "2015 att jämföra med.")
+        if st.status == "sammanslagen":
+            return (f"{name} var 2015 uppdelad på flera tätorter, så det finns ingen jämförbar tätortssiffra för "
+                    "2015.")
+        return None
+    t = p.tatort_series
+    pop = t[t["variable"] == "folkmangd"].dropna(subset=["value"]).sort_values("year") if len(t) else t
+    kommun = st.values.get("kommun")
+    same = f" ({p.kommun_label} under samma år: {T.fmt_value(kommun, st.unit)})" if not T.is_missing(kommun) else ""
+    if len(pop) and int(pop["year"].iloc[0]) < 2015:  # a longer series: from its first year, then 2015–2020
+        first = pop.iloc[0]
+        return (f"I tätorten {name} bodde {T.fmt_number(first['value'])} personer år {int(first['year'])} och "
+                f"{T.fmt_number(p.ort.population)} år 2020 — med gränser som ändrats mellan åren. "
+                f"Från 2015 till 2020 förändrades folkmängden med {st.formatted()}{same}.")
+    y15 = pop[pop["year"] == 2015]
+    if not len(y15):
+        return f"Tätorten {name} förändrades med {st.formatted()} från 2015 till 2020{same}."
+    return (f"I tätorten {name} bodde {T.fmt_number(y15['value'].iloc[0])} personer 2015 och "
+            f"{T.fmt_number(p.ort.population)} 2020, en förändring med {st.formatted()}{same}; gränserna kan ha "
+            "ändrats mellan åren.")
 
 
 def _summary_alder(p: "Profile") -> str:
@@ -257,7 +323,7 @@ def _summary_alder(p: "Profile") -> str:
                 out.append(f"I området runt {p.ort.name} (DeSO {p.deso['code']}) var andelen "
                            f"{T.fmt_percent(sh[0])} {sh[1]}.")
         out.append("SCB redovisar åldersgrupper per tätort bara i tätortsstatistiken (0–19, 20–64 och 65+ år), "
-                   "som inte ingår i den medföljande datakopian; siffrorna gäller därför hela kommunen.")
+                   "som inte ingår i de uppgifter som följer med ortsprofil; siffrorna gäller därför hela kommunen.")
         return " ".join(out)
     if "andel_65plus" in s:
         st = s["andel_65plus"]
@@ -274,7 +340,7 @@ def _summary_alder(p: "Profile") -> str:
         st = s["kommun_andel_65plus"]
         comp = phrase(p, "kommun_andel_65plus", "lan")
         out.append(f"I {p.kommun_label} är {st.formatted()} av invånarna 65 år eller äldre"
-                   + (f", {comp}." if comp else ".") + " Uppgiften för själva tätorten saknas i datakopian.")
+                   + (f", {comp}." if comp else ".") + " Uppgiften för själva tätorten saknas i ortsprofils uppgifter.")
     return " ".join(out)
 
 
@@ -337,12 +403,12 @@ def _summary_lage(p: "Profile") -> str:
         n = int(s["tatorter_10km"].value)
         names = p.nearby[p.nearby["distance_km"] <= 10]["tatort_name"].tolist()
         if n:
-            out.append(f"Inom 10 km finns {n} andra tätorter: {T.join_sv(names)}.")
+            out.append(f"Inom 10 km finns {T.plural(n, 'annan tätort', 'andra tätorter')}: {T.join_sv(names)}.")
         else:
             out.append("Det finns ingen annan tätort inom 10 km.")
     ph = phrase(p, "avstand_10k", "peers_median")
     if ph:
-        out.append(f"Avståndet till en större tätort är {ph}.")
+        out.append(f"Avståndet till närmaste tätort med minst 10 000 invånare är {ph}.")
     if "apotek_km" in s:
         a = s["apotek_km"]
         o = s.get("apoteksombud_km")
@@ -351,12 +417,16 @@ def _summary_lage(p: "Profile") -> str:
     return " ".join(out)
 
 
+def peer_scope(p: "Profile") -> str:
+    """Where the profile's peers were drawn from: "i Skåne län" or "i hela Sverige" (the rule's own scope)."""
+    return f"i {p.lan_name}" if p.peer_rule.get("lan", p.lan_code) else "i hela Sverige"
+
+
 def peer_rule_words(p: "Profile") -> str:
     """Which tätorter the profile compares with, and how many there are."""
     r = p.peer_rule
     n = r.get("n", len(p.peers) - 1)
-    where = p.lan_name if r.get("lan", p.lan_code) else "hela Sverige"
-    text = f"Liknande orter är här de {n} tätorterna i {where} med {r['size']}"
+    text = f"Liknande orter är här de {n} tätorterna {peer_scope(p)} med {r['size']}"
     if r["kind"] == "samma":
         text += f" som är {r['what']}"
     text += "."
@@ -371,7 +441,7 @@ def _summary_liknande(p: "Profile") -> str:
     for key, what in (("folkmangd", "folkmängd"), ("tathet", "befolkningstäthet"), ("avstand_10k", "avstånd till en tätort med minst 10 000 invånare")):
         st = s.get(key)
         if st and st.rank:
-            out.append(f"Efter {what} hamnar {p.ort.name} på plats {st.rank[0]} av {st.rank[1]} (1 = högst).")
+            out.append(f"Efter {what} hamnar {p.ort.name} på plats {st.rank[0]} av {st.rank[1]} (1 = {st.wording.most}).")
     return " ".join(out)
 
 
@@ -428,7 +498,9 @@ def prompts(p: "Profile", section: str) -> list[str]:
                        "service — med och utan bil?")
         if "tatorter_10km" in s:
             n = int(s["tatorter_10km"].value)
-            out.append(f"Inom 10 km finns {n} andra tätorter. Vad kan {o.name} göra tillsammans med grannorterna?")
+            out.append(f"Inom 10 km finns {T.plural(n, 'annan tätort', 'andra tätorter')}. Vad kan {o.name} göra "
+                       "tillsammans med grannorterna?" if n else
+                       f"Det finns ingen annan tätort inom 10 km. Vilka platser samlar människorna runt {o.name}?")
     elif section == "liknande":
         out.append("Bland de liknande orterna: vilka vore intressanta att lära av, och varför?")
     return [_tidy(q) for q in out[:3]]

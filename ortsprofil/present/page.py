@@ -13,15 +13,15 @@ import pandas as pd
 from ortsprofil import text as T
 from ortsprofil.errors import InvalidParameterError
 from ortsprofil.figures.compute import used_tables
-from ortsprofil.figures.model import SECTIONS, SMALL_BASE, SMALL_COUNT, Profile, Stat
+from ortsprofil.figures.model import SECTIONS, SMALL_BASE, SMALL_COUNT, Profile, Stat, sources_line
 from ortsprofil.present import narrative
 from ortsprofil.present.blocks import HtmlBlock, Table, fragment, html_table, list_box, markdown_block
 from ortsprofil.present.records import baseline_block, since_block
 
 #: The figures of page 1 and of the key-figure box, in order.
-ONE_PAGE = ("folkmangd", "tathet", "kommun_forandring_10", "kommun_forandring_1", "andel_65plus",
+ONE_PAGE = ("folkmangd", "tathet", "tatort_forandring", "kommun_forandring_10", "kommun_forandring_1", "andel_65plus",
             "kommun_andel_65plus", "medianinkomst", "sysselsattningsgrad", "avstand_10k", "apotek_km")
-KEY_FIGURES = ("folkmangd", "tathet", "andel_av_kommunen", "kommun_tathet", "kommun_forandring_10",
+KEY_FIGURES = ("folkmangd", "tathet", "andel_av_kommunen", "kommun_tathet", "tatort_forandring", "kommun_forandring_10",
                "kommun_forandring_1", "andel_65plus", "kommun_andel_65plus", "medianinkomst",
                "sysselsattningsgrad", "avstand_10k", "apotek_km")
 
@@ -114,7 +114,8 @@ def comparison(p: Profile, section: str) -> Table | HtmlBlock:
             p.lan_name: dash("lan"),
             "Riket": dash("riket"),
             "Liknande orter (median)": dash("peers_median"),
-            "Plats (1 = högst)": f"{s.rank[0]} av {s.rank[1]}" if s.rank else "",
+            "Plats (1 = högst)": (f"{s.rank[0]} av {s.rank[1]}" + ("" if s.wording.most == "högst" else
+                                  f" (1 = {s.wording.most})")) if s.rank else "",
         })
         raw.append({"key": s.key, **s.values, "rank": s.rank[0] if s.rank else None})
     caveats = sorted({c for s in stats for c in s.caveats})
@@ -125,7 +126,7 @@ def comparison(p: Profile, section: str) -> Table | HtmlBlock:
                  "tatort": "bland de liknande orterna för ortens tal"}
         notes.insert(0, "Plats: " + " och ".join(among[lv] for lv in ("kommun", "tatort") if lv in ranked) + ".")
     return Table(pd.DataFrame(rows), caption=f"{SECTIONS[section]}: jämförelser",
-                 source="; ".join(sorted({s.source.words() for s in stats})),
+                 source=sources_line(s.source for s in stats),
                  note=" ".join(notes + caveats) or None, raw=pd.DataFrame(raw))
 
 

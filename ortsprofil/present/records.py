@@ -312,7 +312,6 @@ def since_block(p, jamfor_med: str = ""):
     """"Sedan förra underlaget": the figures that changed since an earlier record ("" = no section)."""
     import html
 
-
     if not jamfor_med:
         return HtmlBlock("", "")
     path = choose_earlier(config.REPORTS_DIR / p.ort.slug, "" if jamfor_med == "senaste" else jamfor_med)
@@ -323,8 +322,10 @@ def since_block(p, jamfor_med: str = ""):
     when = T.fmt_date(old["built"][:10])
     head = f"<h2>Sedan förra underlaget</h2><p>Jämfört med underlaget från {html.escape(when)}"
     plain = f"Sedan förra underlaget ({when}):"
+    if not changes and old.get("tables") == table_hashes(p):
+        return HtmlBlock("", "")  # built from the same data: nothing to say
     if not changes:
-        body = head + " har inga siffror ändrats.</p>"
+        body = head + " har inga siffror ändrats, fast underlaget har fått nya uppgifter.</p>"
         return HtmlBlock(f'<div class="op-since">{body}</div>', plain + " inga siffror har ändrats.")
     changed = [c for c in changes if c.kind == "ändrad"]
     new = [c for c in changes if c.kind == "ny"]

@@ -12,9 +12,10 @@ import pandas as pd
 from ortsprofil.errors import InvalidParameterError
 from ortsprofil.figures import indicators as ind
 from ortsprofil import text as T
+from ortsprofil.present import narrative
 from ortsprofil.present.blocks import HtmlBlock, Table, markdown_block
 from ortsprofil.data.bundle import source_text
-from ortsprofil.figures.model import CKM_NOTE, SECTIONS, SMALL_BASE, SMALL_COUNT
+from ortsprofil.figures.model import sources_line, CKM_NOTE, SECTIONS, SMALL_BASE, SMALL_COUNT
 
 
 def table(p, name: str) -> Table:
@@ -57,7 +58,7 @@ def _table_tatort_historik(p) -> Table:
     t = p.tatort_series
     pop = t[t["variable"] == "folkmangd"].sort_values("year") if len(t) else t
     if pop.empty:
-        return Table(pd.DataFrame({"Uppgift": [f"Ingen äldre tätortsstatistik för {p.ort.name} i datakopian."]}))
+        return Table(pd.DataFrame({"Uppgift": [f"Ingen äldre tätortsstatistik för {p.ort.name} i ortsprofils uppgifter."]}))
     frame = pd.DataFrame(
         {"År": pop["year"].astype(str),
          "Folkmängd": [T.fmt_number(v, status=s) for v, s in zip(pop["value"], pop["status"])],
@@ -98,7 +99,7 @@ def _table_liknande(p) -> Table:
     pos = int(np.flatnonzero(peers["is_ort"].to_numpy())[0])
     keep = sorted(set(range(min(3, len(peers)))) | set(range(max(0, pos - 4), min(len(peers), pos + 5))))
     frame = frame.iloc[keep]
-    cap = (f"{p.ort.name} bland {len(peers)} tätorter i {p.lan_name} med "
+    cap = (f"{p.ort.name} bland {len(peers)} tätorter {narrative.peer_scope(p)} med "
            f"{T.fmt_number(p.peer_min)}–{T.fmt_number(p.peer_max)} invånare (utdrag, efter folkmängd)")
     return Table(frame, caption=cap, source="SCB, tätorter 2020 (folkmängd 31 december 2020)", raw=peers)
 
@@ -106,13 +107,13 @@ def _table_liknande(p) -> Table:
 def _table_alder(p) -> Table:
     a = p.age_table
     if a is None or a.empty:
-        return Table(pd.DataFrame({"Uppgift": ["Åldersfördelningen finns inte i den lokala datakopian."]}))
+        return Table(pd.DataFrame({"Uppgift": ["Åldersfördelningen finns inte i ortsprofils uppgifter."]}))
     names = {"ort": p.ort.name, "kommun": "Kommunen", "lan": p.lan_name, "riket": "Riket"}
     frame = pd.DataFrame({"Ålder": [f"{b} år" for b in a.index]})
     for col in a.columns:
         frame[names.get(col, col)] = [T.fmt_percent(v) for v in a[col]]
     return Table(frame, caption="Andel av befolkningen i varje åldersgrupp",
-                 source="; ".join(sorted({s.source.words() for s in p.section("alder")})), raw=a)
+                 source=sources_line(s.source for s in p.section("alder")), raw=a)
 
 
 def _table_kallor(p) -> Table:
@@ -132,20 +133,20 @@ def _table_kallor(p) -> Table:
             }
         )
     return Table(pd.DataFrame(rows), caption="Tabeller som profilen bygger på",
-                 source="Statistiska centralbyrån (SCB), fri data (CC0); apoteksavstånd: Tillväxtanalys; tätortsytor: "
-                 "Lantmäteriet. Ursprung: medföljer = i den datakopia som följer med programmet; hämtad = "
+                 source="Statistiska centralbyrån (SCB), fri data (CC0); apoteksavstånd: Tillväxtverket; tätortsytor: "
+                 "Lantmäteriet. Ursprung: medföljer = i de uppgifter som följer med programmet; hämtad = "
                  "hämtad från SCB:s API det datumet. Varje tabells ursprung finns i projektets källförteckning.")
 
 
 def missing_note(p) -> HtmlBlock:
     """The one list of figures the profile could not show, and why."""
     if not p.missing:
-        return markdown_block("Alla mått i profilen finns i den lokala datakopian.")
+        return markdown_block("Alla mått i profilen finns i ortsprofils uppgifter.")
     why = {
-        "tatort_alder": "SCB:s tätortsstatistik efter ålder ingår inte i den medföljande datakopian",
-        "kommun_forandringar": "födda, döda och flyttningar ingår inte i den medföljande datakopian",
-        "tatort_service": "avstånd till apotek finns bara för Skånes tätorter",
-        "kommun_hushall": "boendeform finns bara för Skånes kommuner",
+        "tatort_alder": "SCB:s tätortsstatistik efter ålder ingår inte i de uppgifter som följer med ortsprofil",
+        "kommun_forandringar": "födda, döda och flyttningar ingår inte i de uppgifter som följer med ortsprofil",
+        "tatort_service": "avstånd till apotek saknas i ortsprofils uppgifter",
+        "kommun_hushall": "boendeform saknas i ortsprofils uppgifter",
     }
     by_reason: dict[str, list[str]] = {}
     for i in p.missing:  # one line per reason, naming every figure it keeps out
@@ -165,7 +166,7 @@ def deso_block(p) -> HtmlBlock:
     """"Området runt Näsum (DeSO 1272B2010)": the closest thing to village-level statistics."""
     d = p.deso
     if not d:
-        return HtmlBlock("", "")
+        return markdown_block(deso_missing_words(p), css="op-note")
     names = {
         "folkmangd": "Folkmängd", "folkokning_procent": "Befolkningsförändring senaste året",
         "disponibel_inkomst_median": "Disponibel inkomst per person, median", "sysselsattningsgrad":
@@ -197,16 +198,32 @@ def deso_block(p) -> HtmlBlock:
     return Table(pd.DataFrame(rows), caption=caption, source=d["source"], note=note)
 
 
+def deso_missing_words(p) -> str:
+    """One line where the profile has no DeSO area: why, and what would give one."""
+    snap = p.snapshot
+    kommuner = set(snap.read("tatort_deso")["kommun_code"]) if snap.has("tatort_deso") else set()
+    if p.ort.kommun_code in kommuner:
+        return (f"{p.ort.name}s punkt ligger inte i något av de DeSO-områden som ortsprofil har uppgifter om i "
+                f"{p.kommun_label}, så här finns inga siffror för området runt orten.")
+    return (f"Siffror för området runt {p.ort.name} (DeSO, demografiska statistikområden) finns i ortsprofils uppgifter bara "
+            f"för Bromölla och Östra Göinge kommun, inte för {p.kommun_label}. Uppgifterna för tätorten och "
+            "kommunen ovan gäller.")
+
+
 def section_missing(p, section: str) -> HtmlBlock:
     """A one-line pointer when a section has no figures (the list itself is under Källor)."""
     if p.section(section):
         return HtmlBlock("", "")
     return markdown_block(
-        f"Uppgifterna för avsnittet {SECTIONS[section]} finns inte i den lokala datakopian. "
+        f"Uppgifterna för avsnittet {SECTIONS[section]} finns inte i ortsprofils uppgifter. "
         "Se listan under Källor och förbehåll.", css="op-note")
 
 
 def boundary_note(p) -> HtmlBlock:
+    """Why a tätort's figures of different years are not strictly comparable (only when there are some)."""
+    t = p.tatort_series
+    if not len(t) or t.loc[t["variable"] == "folkmangd", "year"].nunique() < 2:
+        return HtmlBlock("", "")
     return markdown_block(
         "**Obs:** SCB drar om tätorternas gränser vid varje avgränsning (vart femte år 1960–2015, "
         "sedan 2018, 2020 och 2023). Folkmängden i en tätort olika år är därför inte helt "

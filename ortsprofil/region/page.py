@@ -9,6 +9,8 @@ import html
 import numpy as np
 import pandas as pd
 
+from ortsprofil import text as T
+from ortsprofil.figures.measures import MERGED_2015, NEW_2020
 from ortsprofil.present.blocks import HtmlBlock, Table, fragment, html_table, markdown_block
 from ortsprofil.region.export import HEADERS, display_table
 from ortsprofil.region.screening import CRITERIA, PROXY_HEADER, Screening, removed_by
@@ -45,11 +47,14 @@ def summary(s: Screening) -> HtmlBlock:
         rank = int(f.index[f["tatort_code"] == r.tatort_code][0]) + 1
         status = "är kandidat" if r.kandidat else f"uppfyller {r.antal_uppfyllda} av {len(CRITERIA)} kriterier"
         parts.append(f"Pilotorten {r.tatort_name} ({r.kommun_name}) {status} och står på rad {rank} i tabellen.")
-    kommun_rows = int((f["forandring_avser"] == "kommunen").sum())
-    if kommun_rows:
-        parts.append(f"Förändringen 2015–2020 gäller tätorten själv där SCB:s tätortssiffror finns för båda åren; "
-                     f"för {kommun_rows} av {n} tätorter visas i stället kommunens förändring (kolumnen "
-                     "”Förändringen avser” säger vilket).")
+    new, merged = (int((f["forandring_status"] == st).sum()) for st in (NEW_2020, MERGED_2015))
+    text = ("Tätortens förändring 2015–2020 jämför SCB:s tätortssiffror för de två åren, var och en med det årets "
+            "gränser (gränserna kan ha ändrats). Kommunens förändring under samma år står i en egen kolumn.")
+    if new or merged:
+        text += " Ingen siffra finns för " + T.join_sv(
+            ([f"{new} tätorter som blev tätort först 2020"] if new else [])
+            + ([f"{merged} som 2015 var uppdelade på flera tätorter"] if merged else [])) + "."
+    parts.append(text)
     return markdown_block(" ".join(parts))
 
 
@@ -75,7 +80,7 @@ def table(s: Screening) -> HtmlBlock:
         '<input id="op-filter" type="search" placeholder="t.ex. Göinge eller ja"> '
         f'<span class="op-note">Klicka på en rubrik för att sortera. {len(shown)} tätorter.</span>'
         f'<div class="op-scroll">{body}</div>'
-        f'<p class="op-source">Källa: SCB, tätorter 2020 och folkmängd; Tillväxtanalys, Pipos (apotek){proxy}; '
+        f'<p class="op-source">Källa: SCB, tätorter 2020 och folkmängd; Tillväxtverket, Pipos (apotek){proxy}; '
         'avstånd fågelvägen mellan tätortspunkter.</p></div>' + _SORT_SCRIPT
     )
     return HtmlBlock(html_text, shown.to_string(index=False))
@@ -96,7 +101,7 @@ def _sort_keys(s: Screening, shown: pd.DataFrame) -> list[list]:
 def sources_table(s: Screening) -> Table:
     """The tables the screening reads, with reference time and origin."""
     return Table(pd.DataFrame(s.sources()).rename(columns=str.capitalize), caption="Källor",
-                 source="Statistiska centralbyrån (SCB), fri data (CC0); Tillväxtanalys (Pipos)")
+                 source="Statistiska centralbyrån (SCB), fri data (CC0); Tillväxtverket (Pipos)")
 
 
 _SORT_SCRIPT = """<script>

@@ -9,16 +9,16 @@ screening makes the statistical part transparent and adjustable, with three *ind
 * **landsbygd** — not a district of a city: at least ``stad_km`` km (fågelvägen, between SCB's
   tätort points) to the nearest *other* tätort with at least ``stad_inv`` inhabitants;
 * **service** — the place lacks its own pharmacy: at least ``service_km`` km to the nearest
-  pharmacy (Tillväxtanalys, Pipos, where the data covers the län: Skåne). Elsewhere a *proxy*,
+  pharmacy (Tillväxtverket, Pipos, where the data covers the län: Skåne). Elsewhere a *proxy*,
   named as such: the distance to the nearest other tätort with at least ``SERVICE_PROXY_INV``
   inhabitants (a place large enough to have a pharmacy).
 
 A criterion that cannot be judged (missing figure) is missing — neither met nor failed — and a
 tätort with a missing criterion is not a candidate.
 
-The population change is one measure for every row: 2015–2020 (the latest five years SCB's tätort
-statistics cover), the tätort's own where the snapshot has both years, otherwise its kommun's,
-labelled as the kommun's.
+The population change is one period for every row, 2015–2020 (SCB's tätorter of 2015 and 2020, each
+with that year's boundaries): the tätort's own where its 2015 tätort became this one, with a reason
+where not (a tätort new in 2020, or several 2015 tätorter merged); the kommun's in a column of its own.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from ortsprofil.errors import InvalidParameterError
 from ortsprofil.figures import indicators as ind
 from ortsprofil.figures.compute import data_for, indicator_series
 from ortsprofil.figures.localities import Registry, fold, registry, validate_lan
+from ortsprofil.figures.measures import region_change
 
 #: The pilot localities of lokal platsutveckling.
 PILOTS = ("1272TB105", "1256TB102")  # Näsum, Glimåkra
@@ -83,7 +84,7 @@ class Rules:
                        "brukar finnas apotek och annan service.")
         else:
             service = (f"**{CRITERIA['service']}:** minst {T.fmt_number(self.service_km, 1)} km fågelvägen till "
-                       "närmaste apotek (Tillväxtanalys, Pipos). Orten har alltså inget eget apotek; ett "
+                       "närmaste apotek (Tillväxtverket, Pipos). Orten har alltså inget eget apotek; ett "
                        "apoteksombud i butik visas i tabellen men räknas inte som apotek.")
         return [
             f"**{CRITERIA['storlek']}:** tätorten har mellan {T.fmt_number(self.min_inv)} och "
@@ -131,7 +132,8 @@ def screen(rules: Rules | None = None, reg: Registry | None = None) -> pd.DataFr
     -------
     DataFrame
         tatort_code, tatort_name, kommun_code, kommun_name, population, land_area_ha, density,
-        forandring, forandring_avser ("tätorten"/"kommunen"), forandring_period, avstand_stad,
+        forandring (the tätort's, %), forandring_status (why it is missing: "ny 2020", "sammanslagen"),
+        forandring_kommun (its kommun's, %), forandring_period, avstand_stad,
         avstand_50k, tatorter_10km, service_km, apotek_namn, ombud_km, service_proxy (True where the
         service distance is the proxy), and per criterion a nullable boolean (True = met, False =
         not met, <NA> = cannot be judged), ``antal_uppfyllda``, ``kandidat``, ``pilot``.
@@ -177,7 +179,12 @@ def screen(rules: Rules | None = None, reg: Registry | None = None) -> pd.DataFr
         out["ombud_km"] = np.nan
         out["service_proxy"] = True
     out = out.drop(columns=["proxy_km"])
-    out["forandring"], out["forandring_avser"] = change_2015_2020(reg, out)
+    # The tätort's own change (2015 and 2020 boundaries; none for a tätort new in 2020 or merged), and its
+    # kommun's in a column of its own: each column compares like with like.
+    change = indicator_series(ind.get("tatort_forandring"), data)
+    out["forandring"] = out["tatort_code"].map(change).astype(float)
+    out["forandring_status"] = out["tatort_code"].map(change.attrs.get("status", {})).fillna("")
+    out["forandring_kommun"] = out["kommun_code"].map(region_change(*CHANGE_YEARS)(data)).astype(float)
     out["forandring_period"] = "–".join(map(str, CHANGE_YEARS))
     return apply_rules(out, rules)
 
@@ -217,37 +224,6 @@ def removed_by(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
         fails = crits[c].notna() & ~met[c]
         out[c] = {"fails": int(fails.sum()), "only": int((fails & others).sum()), "unknown": int(crits[c].isna().sum())}
     return out
-
-
-def change_2015_2020(reg: Registry, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Population change (%) 2015–2020: the tätort's where the snapshot has both years, else its kommun's."""
-    y0, y1 = CHANGE_YEARS
-    snap = reg.snapshot
-    parts = []
-    for key in ("tatort_folkmangd", "tatort_historik"):
-        if snap.has(key):
-            t = snap.read(key)
-            parts.append(t[(t["variable"] == "folkmangd") & (t["alder"] == "") & (t["kon"] == "") & t["value"].notna()])
-    t = pd.concat(parts).drop_duplicates(["region_code", "year"], keep="first")
-    t = t[t["year"].isin(CHANGE_YEARS)].pivot_table(index="region_code", columns="year", values="value")
-    k = snap.read("kommun_folkmangd")
-    k = k[(k["variable"] == "folkmangd") & k["year"].isin(CHANGE_YEARS)].pivot_table(
-        index="region_code", columns="year", values="value")
-
-    def pct(wide: pd.DataFrame) -> pd.Series:
-        if y0 not in wide or y1 not in wide:
-            return pd.Series(dtype=float)
-        return (100.0 * (wide[y1] / wide[y0] - 1)).dropna()
-
-    own, kommun = pct(t), pct(k)
-    values = frame["tatort_code"].map(own)
-    avser = np.where(values.notna(), "tätorten", "")
-    fallback = frame["kommun_code"].map(kommun)
-    use_k = values.isna() & fallback.notna()
-    values = values.where(~use_k, fallback)
-    avser = np.where(use_k, "kommunen", avser)
-    return values.to_numpy(dtype=float), avser.astype(object)
-
 
 
 @dataclass

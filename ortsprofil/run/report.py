@@ -217,6 +217,8 @@ def _build_report(ort, lan, peer_min, peer_max, *, pdf, reports_dir, notebook, r
             meta["new_figures_since"] = since  # still unseen: a rebuild without new figures keeps the mark
         _write_json(tmp / "meta.json", meta)
         _place(tmp, target)
+        if not pdf:  # an older PDF would no longer match the report (and the index would link to it)
+            (target / "ortsprofil.pdf").unlink(missing_ok=True)
         records.save(target, record)
     if not isinstance(runner, WarmKernel):  # a batch writes the index once, at the end
         write_index(base)
