@@ -128,3 +128,11 @@ def test_a_shared_outline_is_named(reg):
     note = maps.outline_note(p, outlines)
     assert "Skutskär" in note and "som en yta" in note
     assert f.loc["Skutskär", "population"] > 0
+
+
+def test_too_few_peers_in_the_lan_means_all_of_sweden():
+    """Gemla (Kronoberg) is a village near Växjö; Kronoberg has no other village of its kind in the band:
+    its peers come from all of Sweden, and the words say so."""
+    p = profile.build("0780TB104")
+    assert p.peer_rule["lan"] == "" and (~p.peers["is_ort"]).sum() >= 5
+    assert "i hela Sverige" in narrative.peer_rule_words(p)

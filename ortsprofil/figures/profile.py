@@ -24,6 +24,9 @@ from ortsprofil.figures.compute import (
 from ortsprofil.figures.localities import Registry, registry, validate_band
 from ortsprofil.figures.model import NEARBY_KM, Profile, Stat
 
+#: Fewer peers than this in the län: the peers are drawn from all of Sweden instead (the report says so).
+MIN_PEERS = 5
+
 
 def build(
     ort: str,
@@ -79,6 +82,9 @@ def build(
         raise InvalidParameterError(f"Okänd länskod {lan!r}. Skåne län har koden 12.")
     rule = peer_rule(reg, loc, lan, peer_min, peer_max, peer_typ)
     peers = reg.peers(loc, lan=rule["lan"], peer_min=rule["min"], peer_max=rule["max"], kind=rule["kind"])
+    if rule["lan"] and int((~peers["is_ort"]).sum()) < MIN_PEERS:  # too few of its kind in the län: all Sweden
+        rule["lan"] = ""
+        peers = reg.peers(loc, lan="", peer_min=rule["min"], peer_max=rule["max"], kind=rule["kind"])
     rule["n"] = int((~peers["is_ort"]).sum())
     data = data_for(reg)
     kommuner = regioner.loc[regioner["level"] == "kommun", "region_code"].tolist()
