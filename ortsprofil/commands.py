@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from collections import Counter
 
 from ortsprofil import text as T
 from ortsprofil.errors import InvalidParameterError
@@ -81,15 +83,29 @@ def cmd_alla(args: argparse.Namespace) -> int:
     def bar(it, total):
         return tqdm(it, total=total, desc="Orter", unit="ort", file=sys.stderr, disable=not sys.stderr.isatty())
 
+    started = time.perf_counter()
     res = build_all(args.lan, args.min, args.max, workers=workers, force=args.tvinga, pdf=args.pdf,
                     codes=codes, progress=bar)
-    say(f"Byggda: {len(res.built)}, oförändrade (hoppades över): {len(res.skipped)}, misslyckade: {len(res.failed)}.")
-    for label, message in res.reasons:
-        say(f"  byggd: {label}: {message}")
+    took = time.perf_counter() - started
+    rate = f", {T.fmt_number(len(res.built) / took * 60, 1)} profiler per minut" if res.built and took > 0 else ""
+    say(f"Byggda: {len(res.built)}, oförändrade (hoppades över): {len(res.skipped)}, misslyckade: {len(res.failed)} "
+        f"— på {_duration(took)}{rate}.")
+    if len(res.reasons) > 10:  # many: how many for each reason
+        for message, n in Counter(m for _label, m in res.reasons).most_common():
+            say(f"  byggda på nytt: {T.plural(n, 'ort', 'orter')}: {message}")
+    else:
+        for label, message in res.reasons:
+            say(f"  byggd: {label}: {message}")
     for label, message in res.failed:
         say(f"  misslyckades: {label}: {message}")
     print(res.index)
     return EXIT_OK if res.ok else EXIT_FAIL
+
+
+def _duration(seconds: float) -> str:
+    """"12 min 3 s", "45 s"."""
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m} min {s} s" if m else f"{s} s"
 
 
 def cmd_orter(args: argparse.Namespace) -> int:

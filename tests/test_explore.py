@@ -112,7 +112,7 @@ def test_notebook_runs_with_papermill(tmp_path):
     assert "Glimåkra" in html and "Broby" in html and "3\xa0561" in html
     widget = [o for c in code for o in c.outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert widget, "the explorer widget was displayed"
-    assert any("image/png" in o.get("data", {}) for c in code for o in c.outputs)
+    assert any("image/svg+xml" in o.get("data", {}) for c in code for o in c.outputs)
     nbformat.validate(nb)
 
 

@@ -184,15 +184,19 @@ def test_every_page_is_well_filled(meeting, tmp_path):
 
 
 def test_charts_are_print_quality(meeting):
-    """Every chart image has at least 200 dpi at the size it is printed (content width 182 mm)."""
+    """Every chart is vector (SVG: crisp at any print size) or, if raster, has at least 200 dpi at the size
+    it is printed (content width 182 mm)."""
     import base64
     import io
 
     from PIL import Image
 
     html = meeting.html.read_text(encoding="utf-8")
+    svgs = re.findall(r'<div class="jp-RenderedSVG[^"]*"[^>]*>(.*?)</div>', html, re.S)
     imgs = re.findall(r'<img[^>]*src="data:image/png;base64,([^"]+)"[^>]*>', html)
-    assert len(imgs) >= 8
+    assert len(svgs) + len(imgs) >= 8
+    for s in svgs:  # vector: paths and text, no embedded bitmap standing in for the chart
+        assert "<svg" in s and "<path" in s and "<image" not in s
     content_in = 182 / 25.4
     for tag, data in zip(re.findall(r'<img[^>]*>', html), imgs):
         px_w = Image.open(io.BytesIO(base64.b64decode(data))).size[0]

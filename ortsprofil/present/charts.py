@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ortsprofil import text as T
-from ortsprofil.present import narrative
+from ortsprofil.present import narrative, output
 
 #: Okabe & Ito (2008), safe for the common colour-vision deficiencies and readable in grey.
 PALETTE = {
@@ -29,21 +29,9 @@ FIGSIZE = (8, 3.0)
 TITLE_SIZE = 12
 
 
-def _print_quality() -> None:
-    """In a notebook, figures go out as PNG at twice the pixels ("retina"): ≥ 200 dpi when printed."""
-    try:
-        from IPython import get_ipython
-        from matplotlib_inline.backend_inline import set_matplotlib_formats
-    except ImportError:  # pragma: no cover - plain Python
-        return
-    if get_ipython() is not None:
-        set_matplotlib_formats("retina")
-        # × 2 (retina) = 260 pixels per inch of figure: ≥ 200 dpi even for a chart narrower than 8 in
-        # (cropped to its content) that the print widens to the A4 content width (182 mm).
-        plt.rcParams["figure.dpi"] = 130
-
-
-_print_quality()
+# In a notebook every figure goes out as SVG (vector: crisp at any print size), shared charts from the
+# batch's cache (see ortsprofil.present.output).
+output.install()
 
 
 def _nothing(ax: Axes) -> Axes:
@@ -128,6 +116,8 @@ def population_trend(p, ax: Axes | None = None, mode: str = "absolute") -> Axes:
         if len(base):
             ax.scatter(pop["year"], 100 * pop["value"] / base.iloc[0], color=PALETTE["ort"], s=30, zorder=3,
                        label=f"{p.ort.name} (tätort, olika gränser)", gid="tatort")
+        else:  # kommun and län only: the same picture for every tätort of the kommun
+            output.share(ax.figure, "population_index", own, lines[1][0], p.kommun_label, p.lan_name)
         ax.axhline(100, color="#888888", lw=0.8)
         set_title(ax, f"Befolkningsutveckling, index {base_year} = 100")
         ax.set_ylabel(f"Index ({base_year} = 100)")
@@ -144,6 +134,7 @@ def population_trend(p, ax: Axes | None = None, mode: str = "absolute") -> Axes:
             last = own.iloc[-1]
             ax.annotate(T.fmt_number(last["value"]), (last["year"], last["value"]), xytext=(4, 4),
                         textcoords="offset points", fontsize=9, color=PALETTE["kommun"])
+        output.share(ax.figure, "population_trend", own, p.kommun_label)
     ax.set_xlabel("")  # years speak for themselves; nothing is drawn over the source line
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     source_line(ax, "SCB, folkmängd 31 december i kommuner och län (se Källor och förbehåll)")
@@ -305,6 +296,8 @@ def age_structure(p, ax: Axes | None = None) -> Axes:
     if "deso" in a.columns and p.deso:
         srcs.append(p.deso["source"] + ", 2025")
     source_line(ax, "; ".join(srcs))
+    if not {"ort", "deso"} & set(a.columns):  # kommun, län and riket only: shared by the kommun's tätorter
+        output.share(ax.figure, "age_structure", a, names, srcs)
     return ax
 
 
@@ -327,6 +320,7 @@ def age_trend(p, ax: Axes | None = None) -> Axes:
     years = f"{int(t['year'].min())}–{int(t['year'].max())}"
     set_title(ax, f"Andel 65 år och äldre, 31 december {years}")
     source_line(ax, "SCB, folkmängd efter ålder och kön; länet = summan av dess kommuner")
+    output.share(ax.figure, "age_trend", t[t["region_code"].isin(list(styles))], list(styles.values()))
     return ax
 
 
@@ -347,4 +341,5 @@ def income_trend(p, ax: Axes | None = None) -> Axes:
     ax.legend(fontsize=8, frameon=False, loc="upper left")
     set_title(ax, f"Medianinkomst 16 år och äldre, {int(t['year'].min())}–{int(t['year'].max())} (löpande priser)")
     source_line(ax, "SCB, inkomster (sammanräknad förvärvsinkomst)")
+    output.share(ax.figure, "income_trend", t, p.kommun_label, p.lan_name)
     return ax

@@ -18,6 +18,7 @@ from matplotlib.patches import Circle
 
 from ortsprofil import text as T
 from ortsprofil.errors import SnapshotError
+from ortsprofil.present import output
 from ortsprofil.present.charts import PALETTE, new_axes, set_title, source_line
 
 CRS = "EPSG:3006"
@@ -74,6 +75,7 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
         Radius of the ring drawn around the locality (0 = none).
     """
     ax = new_axes(ax, figsize=(8, 4.1))
+    output.crop(ax.figure)
     ax.grid(False)
     k = kommuner()
     own = k[k["kommun_kod"] == p.ort.kommun_code]

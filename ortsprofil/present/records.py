@@ -28,7 +28,7 @@ from ortsprofil import text as T
 from ortsprofil.data.snapshot import atomic_write_bytes
 from ortsprofil.errors import InvalidParameterError
 from ortsprofil.figures.compute import tatort_series, used_tables
-from ortsprofil.figures.model import NOISE_FROM_YEAR, NOISE_PERSONS, Source
+from ortsprofil.figures.model import NOISE_FROM_YEAR, NOISE_PERSONS, SECTIONS, Source
 from ortsprofil.present import narrative
 from ortsprofil.present.blocks import HtmlBlock, Table
 
@@ -80,6 +80,36 @@ def make(p, params: dict, code_fingerprint: str) -> dict:
         "locality": {"code": p.ort.code, "name": p.ort.name, "kommun": p.ort.kommun_name, "lan": p.lan_name},
         "params": params, "code": code_fingerprint, "tables": table_hashes(p), "figures": figures_of(p),
     }
+
+
+#: The columns of a profile's figures as CSV (Swedish headers), from the record.
+CSV_COLUMNS = {"section": "Avsnitt", "label": "Mått", "value": "Värde", "unit": "Enhet", "period": "År",
+               "kommun": "Kommunen", "lan": "Länet", "riket": "Riket", "peers_median": "Liknande orter (median)",
+               "rank": "Plats", "status": "Anmärkning", "source": "Källa"}
+
+
+def figures_csv(record: dict) -> bytes:
+    """Every figure of a record as CSV for Swedish Excel: semicolons, decimal comma, UTF-8 with BOM; one
+    row per figure with its comparators, place and source. A figure SCB does not publish is empty, with
+    the reason under Anmärkning (never 0)."""
+
+    rows = []
+    for f in record.get("figures", []):
+        comp = f.get("comparators") or {}
+        rank = f.get("rank")
+        rows.append({
+            "section": SECTIONS.get(f.get("section"), f.get("section")), "label": f.get("label"),
+            "value": f.get("value"), "unit": f.get("unit"), "period": f.get("period"),
+            "kommun": comp.get("kommun") if f.get("level") == "tatort" else f.get("value"),
+            "lan": comp.get("lan"), "riket": comp.get("riket"), "peers_median": comp.get("peers_median"),
+            "rank": f"{rank[0]} av {rank[1]}" if rank else "",
+            "status": "" if f.get("value") is not None else T.fmt_number(None, status=f.get("status")),
+            "source": f.get("source"),
+        })
+    frame = pd.DataFrame(rows, columns=list(CSV_COLUMNS)).rename(columns=CSV_COLUMNS)
+    for col in ("Värde", "Kommunen", "Länet", "Riket", "Liknande orter (median)"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").round(2)
+    return frame.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
 
 
 def save(folder: Path, record: dict) -> Path:

@@ -68,7 +68,8 @@ def _output_html(out: dict, alt: str) -> str:
         inner = (f'<div class="jp-RenderedHTMLCommon jp-RenderedHTML jp-OutputArea-output{result}" '
                  f'data-mime-type="text/html">\n{data["text/html"]}\n</div>')
     elif "image/svg+xml" in data:
-        inner = f'<div class="jp-RenderedSVG jp-OutputArea-output{result}">\n{data["image/svg+xml"]}\n</div>'
+        inner = (f'<div class="jp-RenderedSVG jp-OutputArea-output{result}" role="img" '
+                 f'aria-label="{html.escape(alt, quote=True)}">\n{data["image/svg+xml"]}\n</div>')
     elif "image/png" in data:
         alt = out.get("metadata", {}).get("image/png", {}).get("alt", alt)
         png = "".join(data["image/png"].split())
@@ -84,12 +85,12 @@ def _output_html(out: dict, alt: str) -> str:
     return f'<div class="jp-OutputArea-child{result}">\n{inner}\n</div>'
 
 
-def to_html(nb: nbformat.NotebookNode, title: str, footer: str = "") -> str:
+def to_html(nb: nbformat.NotebookNode, title: str, footer: str = "", home: str = "") -> str:
     """Render an executed notebook as a self-contained reader-facing HTML page.
 
     No input cells, no prompts, no cells tagged ``parameters``/``injected-parameters``/
     ``hide-report``, images embedded (each with an alt text naming its section), no scripts or
-    fonts from elsewhere.
+    fonts from elsewhere. ``home``: a link back to the site's start page (on screen, not in print).
     """
     parts: list[str] = []
     section = "ortsprofilen"
@@ -125,7 +126,10 @@ def to_html(nb: nbformat.NotebookNode, title: str, footer: str = "") -> str:
     return (f'<!DOCTYPE html>\n<html lang="sv">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
             f"<title>{html.escape(title)}</title>\n<style>\n{stylesheet()}\n</style>\n</head>\n"
-            f'<body lang="sv">\n<main class="op-report">\n{body}\n'
+            f'<body lang="sv">\n<main class="op-report">\n'
+            + (f'<nav class="op-home"><a href="{html.escape(home, quote=True)}">← Alla ortsprofiler</a></nav>\n'
+               if home else "")
+            + f'{body}\n'
             f'<footer class="op-footer">\n<p>{html.escape(footer, quote=False)}</p>\n</footer>\n'
             f"</main>\n</body>\n</html>\n")
 

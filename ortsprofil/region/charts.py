@@ -13,6 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
 from ortsprofil import text as T
+from ortsprofil.present import output
 from ortsprofil.present.blocks import HtmlBlock
 from ortsprofil.present.charts import PALETTE, new_axes, set_title, source_line, thousands
 from ortsprofil.present.maps import draw_polygons, kommuner, place_labels, point_sizes
@@ -80,6 +81,7 @@ def screening_map(s, ax: Axes | None = None) -> Axes:
     s : Screening
     """
     ax = new_axes(ax, figsize=(8, 7.5))
+    output.crop(ax.figure)
     ax.grid(False)
     k = kommuner()
     in_lan = k[k["kommun_kod"].str.startswith(s.rules.lan)]

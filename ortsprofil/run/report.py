@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,6 +183,7 @@ def _build_report(ort, lan, peer_min, peer_max, *, pdf, reports_dir, notebook, r
     earlier = records.choose_earlier(target, "" if jamfor_med in (None, "senaste") else jamfor_med) \
         if jamfor_med != "" else None
     source = notebook or (config.NOTEBOOKS_DIR / PROFILE_NOTEBOOK)
+    clock = {"start": time.perf_counter()}
     with _staged(base, loc.slug) as tmp:
         params = {"ort": loc.code, "lan": lan, "peer_min": lo, "peer_max": hi, "peer_typ": peer_typ,
                   "mote_datum": str(mote_datum or ""), "mote_plats": str(mote_plats or ""),
@@ -191,8 +193,10 @@ def _build_report(ort, lan, peer_min, peer_max, *, pdf, reports_dir, notebook, r
             nb = runner.execute(source, tmp / PROFILE_NOTEBOOK, params)
         else:
             nb = execute_notebook(source, tmp / PROFILE_NOTEBOOK, params, kernel=runner)
+        clock["notebook"] = time.perf_counter()
         rec_params = {**{k: v for k, v in params.items() if k != "ort"}, "pdf": pdf}
         got = _handoff_from(runner, rec_params)
+        clock["handoff"] = time.perf_counter()
         if isinstance(runner, EarlyKernel):
             runner.kill()  # done with the kernel: its memory is free before the export
         if got:
@@ -206,10 +210,16 @@ def _build_report(ort, lan, peer_min, peer_max, *, pdf, reports_dir, notebook, r
             "(SCB), fri data (CC0). Sammanställd med ortsprofil."
         )
         html_path = tmp / "ortsprofil.html"
-        html_path.write_text(to_html(nb, title=f"Ortsprofil: {loc.name}", footer=footer), encoding="utf-8")
+        html_path.write_text(to_html(nb, title=f"Ortsprofil: {loc.name}", footer=footer, home="../index.html"),
+                             encoding="utf-8")
+        atomic_write_bytes(tmp / "ortsprofil.csv", records.figures_csv(record))  # the figures, for Excel
+        clock["html"] = time.perf_counter()
         if pdf:
             to_pdf(html_path, tmp / "ortsprofil.pdf")
-        meta = {**key, "built": record["built"], "params": rec_params, "pdf": pdf}
+        clock["pdf"] = time.perf_counter()
+        meta = {**key, "built": record["built"], "params": rec_params, "pdf": pdf,
+                "timing": {k: round(clock[k] - clock[prev], 3) for prev, k in
+                           (("start", "notebook"), ("notebook", "handoff"), ("handoff", "html"), ("html", "pdf"))}}
         previous = read_record(target)
         if previous and previous.get("tables") != record["tables"]:
             meta["new_figures_since"] = previous["built"]  # the index says "nya siffror sedan …"
@@ -221,7 +231,7 @@ def _build_report(ort, lan, peer_min, peer_max, *, pdf, reports_dir, notebook, r
             (target / "ortsprofil.pdf").unlink(missing_ok=True)
         records.save(target, record)
     if not isinstance(runner, WarmKernel):  # a batch writes the index once, at the end
-        write_index(base)
+        write_index(base, lans={loc.lan_code})
     return ReportResult(
         locality=loc,
         folder=target,
@@ -283,6 +293,6 @@ def build_comparison(lan: str = "12", min_inv: int | str = config.PEER_MIN, max_
                              encoding="utf-8")
         export.export(s.frame, tmp, s.sources())
         _place(tmp, target)
-    write_index(base)
+    write_index(base, lans=set())
     return ComparisonResult(target, target / "jamforelse.html", target / "jamforelse.xlsx", target / "jamforelse.csv",
                             len(s.frame), int(s.frame["kandidat"].sum()))
