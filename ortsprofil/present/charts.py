@@ -97,27 +97,32 @@ def population_trend(p, ax: Axes | None = None, mode: str = "absolute") -> Axes:
         "absolute": the kommun's population. "index": kommun and län (and the tätort's
         published years) relative to 2010 = 100, so their development can be compared.
     """
-    ax = new_axes(ax)
     k = p.kommun_series.dropna(subset=["value"])
     own = k[k["region_code"] == p.ort.kommun_code].sort_values("year")
+    t = p.tatort_series
+    pop = t[(t["variable"] == "folkmangd")].dropna(subset=["value"]) if len(t) else t
+    base_year = 2010
+    lan = k[k["region_code"] == p.lan_code].sort_values("year")
+    # Kommun (and län) only — no tätort point in the index — is the same picture for the kommun's tätorter.
+    shared = (("population_trend", own, p.kommun_label) if mode != "index" else
+              ("population_index", own, lan, p.kommun_label, p.lan_name)
+              if not (len(pop) and (pop["year"] == base_year).any()) else None)
+    if shared and (cached := output.reuse(ax, *shared)) is not None:
+        return cached
+    ax = new_axes(ax)
     if mode == "index":
-        base_year = 2010
         # Line style and markers as well as colour: the two lines can be told apart in black and white.
         lines = [(own, p.kommun_label, PALETTE["kommun"], "kommun", "-", "o"),
-                 (k[k["region_code"] == p.lan_code].sort_values("year"), p.lan_name, PALETTE["lan"], "lan", "--", "s")]
+                 (lan, p.lan_name, PALETTE["lan"], "lan", "--", "s")]
         for frame, label, color, gid, ls, marker in lines:
             base = frame.loc[frame["year"] == base_year, "value"]
             if len(frame) and len(base):
                 ax.plot(frame["year"], 100 * frame["value"] / base.iloc[0], color=color, lw=2, ls=ls, marker=marker,
                         ms=3, markevery=5, label=label, gid=gid)
-        t = p.tatort_series
-        pop = t[(t["variable"] == "folkmangd")].dropna(subset=["value"]) if len(t) else t
         base = pop.loc[pop["year"] == base_year, "value"] if len(pop) else []
         if len(base):
             ax.scatter(pop["year"], 100 * pop["value"] / base.iloc[0], color=PALETTE["ort"], s=30, zorder=3,
                        label=f"{p.ort.name} (tätort, olika gränser)", gid="tatort")
-        else:  # kommun and län only: the same picture for every tätort of the kommun
-            output.share(ax.figure, "population_index", own, lines[1][0], p.kommun_label, p.lan_name)
         ax.axhline(100, color="#888888", lw=0.8)
         set_title(ax, f"Befolkningsutveckling, index {base_year} = 100")
         ax.set_ylabel(f"Index ({base_year} = 100)")
@@ -134,10 +139,12 @@ def population_trend(p, ax: Axes | None = None, mode: str = "absolute") -> Axes:
             last = own.iloc[-1]
             ax.annotate(T.fmt_number(last["value"]), (last["year"], last["value"]), xytext=(4, 4),
                         textcoords="offset points", fontsize=9, color=PALETTE["kommun"])
-        output.share(ax.figure, "population_trend", own, p.kommun_label)
+
     ax.set_xlabel("")  # years speak for themselves; nothing is drawn over the source line
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     source_line(ax, "SCB, folkmängd 31 december i kommuner och län (se Källor och förbehåll)")
+    if shared:
+        output.share(ax.figure, *shared)
     return ax
 
 
@@ -265,14 +272,21 @@ def comparator_name(p, s, who: str) -> str:
 
 def age_structure(p, ax: Axes | None = None) -> Axes:
     """Share of the population in each age band: the tätort (when fetched), kommun, län, riket."""
-    ax = new_axes(ax, figsize=(8, 3.0))
     a = p.age_table
     if a is None or a.empty:
-        return _nothing(ax)
+        return _nothing(new_axes(ax, figsize=(8, 3.0)))
     years = a.attrs.get("years", {})
     names = {"ort": p.ort.name, "kommun": p.kommun_label, "lan": p.lan_name, "riket": "Riket",
              "deso": f"Området runt {p.ort.name} (DeSO {a.attrs.get('deso_code', '')})"}
     names = {k: f"{v} ({years[k]})" if k in years and len(set(years.values())) > 1 else v for k, v in names.items()}
+    srcs = sorted({s.source.words() for s in p.section("alder")}) or ["SCB, folkmängd efter ålder och kön"]
+    if "deso" in a.columns and p.deso:
+        srcs.append(p.deso["source"] + ", 2025")
+    # Kommun, län and riket only: the same picture for every tätort of the kommun.
+    shared = ("age_structure", a, names, srcs) if not {"ort", "deso"} & set(a.columns) else None
+    if shared and (cached := output.reuse(ax, *shared)) is not None:
+        return cached
+    ax = new_axes(ax, figsize=(8, 3.0))
     colors = {"ort": PALETTE["ort"], "kommun": PALETTE["kommun"], "lan": PALETTE["lan"], "riket": PALETTE["riket"],
               "deso": PALETTE["ort"]}
     hatches = {"ort": "", "kommun": "//", "lan": "..", "riket": "xx", "deso": ""}  # readable in black and white
@@ -292,23 +306,23 @@ def age_structure(p, ax: Axes | None = None) -> Axes:
     ax.set_ylim(0, float(np.nanmax(a.to_numpy())) * 1.45)
     yrs = sorted(set(years.values())) if years else [a.attrs.get("year", "")]
     set_title(ax, "Åldersfördelning " + (" och ".join(str(y) for y in yrs) if len(yrs) > 1 else f"31 december {yrs[0]}"))
-    srcs = sorted({s.source.words() for s in p.section("alder")}) or ["SCB, folkmängd efter ålder och kön"]
-    if "deso" in a.columns and p.deso:
-        srcs.append(p.deso["source"] + ", 2025")
     source_line(ax, "; ".join(srcs))
-    if not {"ort", "deso"} & set(a.columns):  # kommun, län and riket only: shared by the kommun's tätorter
-        output.share(ax.figure, "age_structure", a, names, srcs)
+    if shared:
+        output.share(ax.figure, *shared)
     return ax
 
 
 def age_trend(p, ax: Axes | None = None) -> Axes:
     """Share 65 år och äldre over the years: the kommun and the län (sum of its kommuner)."""
-    ax = new_axes(ax, figsize=(8, 2.8))
     t = p.age_trend
-    if t is None or t.empty or t["year"].nunique() < 2:
-        return _nothing(ax)
     styles = {p.ort.kommun_code: (p.kommun_label, PALETTE["kommun"], "-", "o"),
               p.lan_code: (p.lan_name, PALETTE["lan"], "--", "s"), "00": ("Riket", PALETTE["riket"], ":", "^")}
+    shared = ("age_trend", t[t["region_code"].isin(list(styles))] if t is not None else None, list(styles.values()))
+    if t is not None and not t.empty and (cached := output.reuse(ax, *shared)) is not None:
+        return cached
+    ax = new_axes(ax, figsize=(8, 2.8))
+    if t is None or t.empty or t["year"].nunique() < 2:
+        return _nothing(ax)
     for code, (name, color, ls, marker) in styles.items():
         g = t[t["region_code"] == code].sort_values("year")
         if len(g):
@@ -320,14 +334,17 @@ def age_trend(p, ax: Axes | None = None) -> Axes:
     years = f"{int(t['year'].min())}–{int(t['year'].max())}"
     set_title(ax, f"Andel 65 år och äldre, 31 december {years}")
     source_line(ax, "SCB, folkmängd efter ålder och kön; länet = summan av dess kommuner")
-    output.share(ax.figure, "age_trend", t[t["region_code"].isin(list(styles))], list(styles.values()))
+    output.share(ax.figure, *shared)
     return ax
 
 
 def income_trend(p, ax: Axes | None = None) -> Axes:
     """Median income in the kommun per year, with the range and median of the län's kommuner."""
-    ax = new_axes(ax, figsize=(8, 2.8))
     t = p.income_trend
+    shared = ("income_trend", t, p.kommun_label, p.lan_name)
+    if (cached := output.reuse(ax, *shared)) is not None:
+        return cached
+    ax = new_axes(ax, figsize=(8, 2.8))
     if t is None or t.empty:
         return _nothing(ax)
     ax.fill_between(t["year"], t["lan_min"], t["lan_max"], color="#dddddd", label=f"Spannet mellan kommunerna i {p.lan_name}",
@@ -341,5 +358,5 @@ def income_trend(p, ax: Axes | None = None) -> Axes:
     ax.legend(fontsize=8, frameon=False, loc="upper left")
     set_title(ax, f"Medianinkomst 16 år och äldre, {int(t['year'].min())}–{int(t['year'].max())} (löpande priser)")
     source_line(ax, "SCB, inkomster (sammanräknad förvärvsinkomst)")
-    output.share(ax.figure, "income_trend", t, p.kommun_label, p.lan_name)
+    output.share(ax.figure, *shared)
     return ax

@@ -83,12 +83,13 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
     m = margin_km * 1000
     xmin, ymin, xmax, ymax = (min(xmin, p.ort.x - 15000) - m, min(ymin, p.ort.y - 15000) - m,
                               max(xmax, p.ort.x + 15000) + m, max(ymax, p.ort.y + 15000) + m)
-    # Square-ish window so the map is not a sliver.
+    # A landscape window (as wide as the page allows) so the map is neither a sliver nor a small square.
     w, h = xmax - xmin, ymax - ymin
-    if w < h:
-        xmin, xmax = xmin - (h - w) / 2, xmax + (h - w) / 2
+    aspect = 1.7
+    if w < aspect * h:
+        xmin, xmax = xmin - (aspect * h - w) / 2, xmax + (aspect * h - w) / 2
     else:
-        ymin, ymax = ymin - (w - h) / 2, ymax + (w - h) / 2
+        ymin, ymax = ymin - (w / aspect - h) / 2, ymax + (w / aspect - h) / 2
     # Draw only what is in view (plotting all 290 kommuner costs time in every report).
     view = k.cx[xmin:xmax, ymin:ymax]
     in_lan = view[view["kommun_kod"].str.startswith(p.lan_code)]
@@ -110,13 +111,15 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
     others = inview[inview["tatort_code"] != p.ort.code]
     ax.scatter(others["x"], others["y"], s=point_sizes(others["population"]), color=PALETTE["peers"],
                edgecolor="#444444", lw=0.4, alpha=0.85, zorder=3, gid="tatorter")
-    ax.scatter([p.ort.x], [p.ort.y], s=point_sizes([p.ort.population]) * 1.3 + 30, color=PALETTE["ort"],
-               edgecolor="black", lw=1.0, zorder=5, gid="ort")
+    # The locality's dot: larger than its neighbours', but never so large that it hides the 10 km ring.
+    ax.scatter([p.ort.x], [p.ort.y], s=min(float(point_sizes([p.ort.population])[0]) * 1.3 + 30, 160),
+               color=PALETTE["ort"], edgecolor="black", lw=1.0, zorder=5, gid="ort")
     texts = [ax.text(p.ort.x, p.ort.y, p.ort.name, fontsize=11, fontweight="bold", zorder=6, gid="ort-namn",
                      bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))]
-    # Label the larger neighbours (and every neighbour from the profile's nearest list).
+    # Label the five nearest neighbours and the twelve largest places in view (more only crowd the map).
     near = set(p.neighbours.head(5)["tatort_code"])
-    label = others[(others["population"] >= 2000) | others["tatort_code"].isin(near)]
+    largest = set(others[others["population"] >= 2000].nlargest(12, "population")["tatort_code"])
+    label = others[others["tatort_code"].isin(near | largest)]
     for r in label.itertuples():
         texts.append(ax.text(r.x, r.y, r.tatort_name, fontsize=8, color="#222222", zorder=6, gid="namn",
                              bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.6)))
@@ -131,7 +134,7 @@ def locality_map(p, ax: Axes | None = None, margin_km: float = 12.0, ring_km: fl
                 bbox=dict(boxstyle="round,pad=0.4", fc="white", ec="#999999", lw=0.6, alpha=0.95))
     if ring_km:
         ax.add_patch(Circle((p.ort.x, p.ort.y), ring_km * 1000, fill=False, ls="--", lw=1,
-                            ec=PALETTE["ort"], zorder=4, gid="ring"))
+                            ec=PALETTE["ort"], zorder=5.5, gid="ring"))
         ax.annotate(f"{T.fmt_number(ring_km)} km", (p.ort.x, p.ort.y + ring_km * 1000), xytext=(0, 3),
                     textcoords="offset points", ha="center", fontsize=8, color=PALETTE["ort"])
     ax.set_xlim(xmin, xmax)
@@ -211,7 +214,7 @@ def place_labels(ax: Axes, texts: list, avoid: list | None = None) -> None:
     """Move names so they overlap neither each other, nor the scale bar, legend and boxes, nor leave the frame."""
     from adjustText import adjust_text
 
-    ax.figure.canvas.draw()  # artists need a renderer for their extents
+    ax.figure.draw_without_rendering()  # layout done and extents known, without painting a pixel
     renderer = ax.figure.canvas.get_renderer()
     boxes = [a.get_window_extent(renderer) for a in (avoid or [])]
     # A place whose point lies under the legend, the north arrow or a box is not named: its name

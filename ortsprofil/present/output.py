@@ -29,6 +29,8 @@ from ortsprofil.data.snapshot import atomic_write_bytes
 CACHE_ENV = "ORTSPROFIL_FIGURE_CACHE"
 _KEY = "_ortsprofil_share_key"
 _CROP = "_ortsprofil_crop"
+#: True once the display formatters are installed (in a notebook kernel).
+_INSTALLED = False
 #: What the cache did in this process (benchmarks print it).
 STATS = {"drawn": 0, "reused": 0}
 
@@ -36,6 +38,27 @@ STATS = {"drawn": 0, "reused": 0}
 def share(fig: Figure, name: str, *parts) -> None:
     """Mark ``fig`` as a chart that depends only on ``parts`` (frames, labels, numbers): every profile
     whose chart has the same name and parts shows the same picture. The key also covers the code."""
+    setattr(fig, _KEY, _key(name, parts))
+
+
+def reuse(ax, name: str, *parts):
+    """In a notebook with the cache on: when the chart ``name`` of these ``parts`` was drawn before, show
+    that picture now and return a stand-in Axes (of an empty figure nobody shows), so the chart is not
+    built again; else None (draw it, then :func:`share` it). Never when the caller passed an ``ax``."""
+    folder = cache_dir()
+    if ax is not None or folder is None or not _INSTALLED:
+        return None
+    path = folder / f"{_key(name, parts)}.svg"
+    if not path.exists():
+        return None
+    from IPython.display import publish_display_data
+
+    publish_display_data({"image/svg+xml": path.read_text(encoding="utf-8"), "text/plain": f"<{name}>"})
+    STATS["reused"] += 1
+    return Figure().add_subplot()
+
+
+def _key(name: str, parts: tuple) -> str:
     h = hashlib.sha256(name.encode())
     for part in parts:
         h.update(b"\0")
@@ -46,7 +69,7 @@ def share(fig: Figure, name: str, *parts) -> None:
             h.update(json.dumps(part, sort_keys=True, default=str).encode())
     h.update(_code_version().encode())
     h.update(matplotlib.__version__.encode())
-    setattr(fig, _KEY, h.hexdigest()[:32])
+    return h.hexdigest()[:32]
 
 
 def crop(fig: Figure) -> None:
@@ -110,4 +133,6 @@ def install() -> bool:
     for mime in ("image/png", "image/jpeg", "application/pdf"):
         formatters[mime].pop(Figure, None)
     formatters["image/svg+xml"].for_type(Figure, svg)
+    global _INSTALLED
+    _INSTALLED = True
     return True
