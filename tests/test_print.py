@@ -101,8 +101,11 @@ def test_report_in_real_browser(glimakra, tmp_path):
             assert box.is_visible() and "1 550" in box.inner_text().replace("\xa0", " ")
             broken = page.evaluate(
                 "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).length")
-            assert page.evaluate("document.images.length") >= 5
             assert broken == 0
+            # The charts are inline SVG, each drawn at a real size on the page.
+            sizes = page.evaluate("Array.from(document.querySelectorAll('.jp-RenderedSVG svg'))"
+                                  ".map(s => [s.getBoundingClientRect().width, s.getBoundingClientRect().height])")
+            assert len(sizes) >= 8 and all(w > 200 and h > 80 for w, h in sizes), sizes
             shot = tmp_path / "glimakra.png"
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 50_000
@@ -141,6 +144,65 @@ def test_index_page_filters_and_sorts_in_browser(glimakra):
         finally:
             browser.close()
     assert errors == []
+
+
+@pytest.mark.skipif(_chromium() is None, reason="Chromium finns inte på maskinen (apt-get install chromium)")
+def test_the_reports_folder_is_a_site(tmp_path):
+    """`alla` leaves a static site: search without å/ä/ö on the start page opens the profile, a län page
+    shows its map with links, each profile's figures round-trip as Swedish CSV; nothing from the net."""
+    import json
+
+    import pandas as pd
+
+    from ortsprofil.run import batch
+
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright (Python) saknas")
+    res = batch.build_all(codes=["Glimåkra", "Näsum", "Hova"], workers=2, reports_dir=tmp_path)
+    assert res.ok
+    index = tmp_path / "index.html"
+    lan = tmp_path / "lan" / "12.html"
+    assert lan.exists() and (tmp_path / "lan" / "14.html").exists()
+    for page_path in (index, lan):
+        text = page_path.read_text(encoding="utf-8")
+        assert not re.search(r'(src|href)="https?://', text)  # everything local
+        assert '<meta name="viewport"' in text  # readable on a phone
+    errors, failed = [], []
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), args=["--no-sandbox", "--disable-gpu",
+                                     "--disable-background-networking", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 800})  # a phone
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("requestfailed", lambda r: failed.append(r.url))
+            page.goto(index.as_uri())
+            page.fill("#filter", "glimakra")
+            visible = [r for r in page.locator("#profiler tbody tr").all() if r.is_visible()]
+            assert len(visible) == 1 and "Glimåkra" in visible[0].inner_text()
+            page.press("#filter", "Enter")
+            page.wait_for_load_state()
+            assert page.title() == "Ortsprofil: Glimåkra"
+            page.click("nav.op-home a")  # back to the start page from the profile
+            page.wait_for_load_state()
+            assert page.title() == "Ortsprofiler – översikt"
+            page.click("text=Skåne")
+            page.wait_for_load_state()
+            assert page.title() == "Ortsprofiler – Skåne län"
+            links = page.locator("svg.op-lansvg a")
+            assert links.count() == 2 and page.locator("svg.op-lansvg circle").count() == 248
+            links.first.click()  # the larger of the two built, Glimåkra
+            page.wait_for_load_state()
+            assert page.title() == "Ortsprofil: Glimåkra"
+        finally:
+            browser.close()
+    assert errors == [] and failed == []
+    record = json.loads((tmp_path / "glimakra" / "profil.json").read_text(encoding="utf-8"))
+    csv = pd.read_csv(tmp_path / "glimakra" / "ortsprofil.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    assert len(csv) == len(record["figures"])
+    by_label = csv.set_index("Mått")
+    for f in record["figures"]:
+        if f["value"] is not None:
+            assert by_label.loc[f["label"], "Värde"] == pytest.approx(round(f["value"], 2))
+    assert by_label.loc["Folkmängd (2020)", "Värde"] == 1550
 
 
 # -- the handout, print-ready (issue: the stormöte handout) -------------------------------------------

@@ -230,7 +230,7 @@ def place_labels(ax: Axes, texts: list, avoid: list | None = None) -> None:
             keep.append(t)
     texts[:] = keep
     adjust_text(texts, ax=ax, objects=boxes or None, ensure_inside_axes=True, expand_axes=False, expand=(1.15, 1.35),
-                time_lim=0.5,  # bounded: a report must not wait on label placement
+                time_lim=0.2,  # bounded: a report (and a whole-country batch) must not wait on label placement
                 only_move={"text": "xy", "static": "xy", "explode": "xy", "pull": "xy"},
                 arrowprops=dict(arrowstyle="-", color="#777777", lw=0.5))
 
