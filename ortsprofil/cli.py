@@ -21,7 +21,7 @@ from ortsprofil.errors import (
 )
 
 from ortsprofil.commands import (
-    EXIT_FAIL, EXIT_INTERRUPTED, EXIT_USAGE, say, cmd_alla, cmd_data_bygg, cmd_data_hamta,
+    EXIT_FAIL, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_USAGE, say, cmd_alla, cmd_data_bygg, cmd_data_hamta,
     cmd_data_kontroll, cmd_data_status, cmd_jamfor, cmd_orter, cmd_rapport,
 )
 
@@ -197,6 +197,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    bad = _undecodable(args)
+    if bad:  # bytes that are not UTF-8 (a terminal in Latin-1): say so, before any work
+        say(f"fel: ”{bad}” är inte giltig text (UTF-8). Skriv namnet igen, t.ex. Näsum, eller använd ortens "
+            "kod (ortsprofil orter visar koderna).")
+        return EXIT_USAGE
     _stop_on_sigterm()
     try:
         return int(args.func(args) or 0)
@@ -206,9 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OrtsprofilError as exc:
         say(f"fel: {_explain(exc)}")
         return EXIT_FAIL
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         say("Avbrutet.")
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`ortsprofil orter | head`): stop quietly, without a traceback.
         import os
@@ -221,6 +226,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAIL
 
 
+def _undecodable(args: argparse.Namespace) -> str | None:
+    """The first argument that holds bytes undecodable as UTF-8 (Python keeps them as surrogates)."""
+    for value in vars(args).values():
+        for text in (value if isinstance(value, (list, tuple)) else [value]):
+            if isinstance(text, str):
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    return text.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+    return None
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: stops a command as Ctrl-C does (everything is cleaned up on the way out), exit 143."""
+
+
 def _stop_on_sigterm() -> None:
     """SIGTERM (what `timeout`, CI and `kill` send) stops a command like Ctrl-C: workers and kernels
     are shut down and temporary folders removed on the way out."""
@@ -228,7 +249,7 @@ def _stop_on_sigterm() -> None:
     import threading
 
     def stop(_sig, _frame):
-        raise KeyboardInterrupt
+        raise Terminated
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, stop)

@@ -13,7 +13,7 @@ from collections import Counter
 from ortsprofil import text as T
 from ortsprofil.errors import InvalidParameterError
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
 
 def say(message: str = "") -> None:
@@ -143,7 +143,7 @@ def cmd_data_hamta(args: argparse.Namespace) -> int:
             )
     client = ScbClient(offline=True if args.offline else None)
     where = "cachen (offline)" if client.offline else config.SCB_API_URL
-    say(f"Hämtar {len(args.tabell or catalogue.CATALOGUE)} tabeller för län {args.lan} från {where} …")
+    say(f"Hämtar {T.plural(len(args.tabell or catalogue.CATALOGUE), 'tabell', 'tabeller')} för län {args.lan} från {where} …")
 
     def bar(items):
         return tqdm(items, desc="Tabeller", unit="tabell", file=sys.stderr, disable=not sys.stderr.isatty())

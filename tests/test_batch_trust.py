@@ -164,7 +164,8 @@ def test_interrupted_batch_leaves_no_processes_or_folders(tmp_path, how):
     proc.send_signal(how)
     _out, err = proc.communicate(timeout=90)
     if how != signal.SIGKILL:
-        assert proc.returncode == commands.EXIT_INTERRUPTED and "Avbrutet" in err and "Traceback" not in err, err
+        expected = commands.EXIT_TERMINATED if how == signal.SIGTERM else commands.EXIT_INTERRUPTED
+        assert proc.returncode == expected and "Avbrutet" in err and "Traceback" not in err, err
     left = _wait_gone(family, 30)
     assert left == [], [(p.pid, p.cmdline()) for p in left]
     time.sleep(1)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,9 @@ from typing import Any
 from ortsprofil import config
 from ortsprofil.data.snapshot import atomic_write_bytes, now_iso
 
+log = logging.getLogger(__name__)
+#: A temporary file older than this was left by a killed process (a live write takes milliseconds).
+STALE_TMP_S = 600
 
 def canonical_key(method: str, url: str, params: dict[str, Any] | None = None,
                   body: Any = None, updated: str | None = None) -> str:
@@ -61,6 +66,19 @@ class ResponseCache:
 
     def __init__(self, root: Path | str | None = None):
         self.root = Path(root) if root is not None else config.CACHE_DIR
+        self._remove_stale_tmp()
+
+    def _remove_stale_tmp(self) -> None:
+        """Temporary files a killed process left (``.<name>.xxxx.tmp``, older than ten minutes)."""
+        if not self.root.is_dir():
+            return
+        now = time.time()
+        for tmp in self.root.glob("*/*/.*.tmp"):
+            try:
+                if now - tmp.stat().st_mtime > STALE_TMP_S:
+                    tmp.unlink()
+            except OSError:
+                pass
 
     def _folder(self, key: str) -> Path:
         return self.root / key[:2] / key
@@ -74,8 +92,14 @@ class ResponseCache:
         for path in reversed(files):
             try:
                 env = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError):
-                continue  # a damaged file is skipped, never served
+            except OSError:
+                continue
+            except (ValueError, UnicodeDecodeError):  # JSONDecodeError is a ValueError
+                env = None
+            if not isinstance(env, dict) or "response" not in env:  # damaged: discarded, never served
+                log.warning("Skadad fil i SCB-cachen togs bort: %s", path)
+                path.unlink(missing_ok=True)
+                continue
             return CachedResponse(
                 key=key,
                 path=path,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ortsprofil.data import catalogue
-from ortsprofil.errors import OrtsprofilError, SnapshotError
+from ortsprofil.errors import OrtsprofilError, ScbApiError, SnapshotError
 from ortsprofil.data.scb import ScbClient
 from ortsprofil.data.snapshot import Snapshot, default, now_iso
 from ortsprofil.data.tidy import coerce_tidy
@@ -70,13 +70,26 @@ def _is_test(raw: pd.DataFrame) -> bool:
 
 
 def _old_rows(snap: Snapshot, key: str) -> pd.DataFrame | None:
+    """The rows the fetched ones join: the table as it is, or — where the fetched copy is damaged — the
+    bundled one. Never nothing in place of a damaged bundled table: the fetched län's rows alone would
+    silently replace every other region's (a refresh never makes a table smaller).
+
+    Raises
+    ------
+    SnapshotError
+        When the bundled table is damaged (repair it with ``ortsprofil data bygg`` first).
+    """
     if not snap.has(key):
         return None
     try:
         return snap.read(key)
-    except SnapshotError as exc:  # a damaged fetched table: start again from the bundled one
-        log.warning("%s: %s", key, exc)
-        return None
+    except SnapshotError as exc:
+        if snap.info(key).origin != "fetched":
+            raise SnapshotError(f"Tabellen {key!r} i datakopian är skadad, så den hämtade länets rader kan inte "
+                                "läggas till de andra regionernas. Reparera med `ortsprofil data bygg` och kör "
+                                "`ortsprofil data hamta` igen.") from exc
+        log.warning("%s: %s", key, exc)  # a damaged fetched table: start again from the bundled one
+        return snap.read_bundled(key)
 
 
 def hamta(
@@ -119,8 +132,13 @@ def hamta(
     results: list[RefreshResult] = []
     with snap.writing():
         iterator = progress(entries) if progress else entries
+        silent = None  # SCB did not answer at all: the tables after it are not asked for
         for entry in iterator:
             before = client.stats.requests
+            if silent:
+                results.append(RefreshResult(entry.key, entry.table_id, "fel", 0, 0,
+                                             f"hoppades över: SCB:s API svarade inte på förra tabellen ({silent})"))
+                continue
             try:
                 with client.deadline(deadline):
                     results.append(_refresh_one(client, snap, entry, ctx, force, before))
@@ -128,6 +146,9 @@ def hamta(
                 log.warning("%s: %s", entry.key, exc)
                 results.append(RefreshResult(entry.key, entry.table_id, "fel", 0, client.stats.requests - before,
                                              str(exc)))
+                if isinstance(exc, ScbApiError) and exc.status is None and exc.title in ("Inget svar",
+                                                                                           "Tidsgränsen överskreds"):
+                    silent = exc.title.lower()
     return results
 
 

@@ -58,6 +58,10 @@ class ClientStats:
     log: list[str] = field(default_factory=list)
 
 
+#: Timeouts in a row after which a request gives up (instead of waiting for every retry).
+SILENT_LIMIT = 2
+
+
 class ScbClient:
     """Client for one PxWebAPI 2.0 endpoint.
 
@@ -189,6 +193,7 @@ class ScbClient:
         import requests
 
         last: ScbApiError | DataShapeError | None = None
+        silent = 0  # answers that never came (timeouts) in a row
         for attempt in range(self.max_retries + 1):
             timeout = self._remaining(url)
             self._limiter.acquire()
@@ -198,9 +203,17 @@ class ScbClient:
                 self.stats.retries += 1
             try:
                 resp = self.session.request(method, url, params=params, json=body, timeout=timeout)
+            except (requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema,
+                    requests.exceptions.InvalidURL) as exc:  # no retry makes a bad address good
+                raise ScbApiError(None, "Ogiltig adress", f"{url} är ingen giltig http(s)-adress till SCB:s API "
+                                  "(se ORTSPROFIL_SCB_URL).", url) from exc
             except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
                     requests.exceptions.ContentDecodingError) as exc:  # no answer, or a cut-off body
                 last = ScbApiError(None, "Inget svar", f"{type(exc).__name__}: {exc}", url)
+                silent = silent + 1 if isinstance(exc, requests.Timeout) else 0
+                if silent >= SILENT_LIMIT:  # a server that hangs does not answer the third time either
+                    raise ScbApiError(None, "Inget svar", f"SCB:s API svarade inte på {silent} försök i rad "
+                                      f"({timeout:.0f} s vardera).", url) from exc
                 self._wait(self.backoff * 2**attempt)
                 continue
             if resp.status_code == 429:
@@ -239,7 +252,13 @@ class ScbClient:
                 title = str(prob.get("title") or "")
                 detail = str(prob.get("detail") or "")
         except ValueError:
-            detail = resp.text[:300]
+            body = resp.text.lstrip()[:300]
+            if "html" in resp.headers.get("Content-Type", "").lower() or body.startswith("<"):
+                # A web page, not an API answer: most often a proxy or firewall in between. Never printed raw.
+                detail = ("svaret var en webbsida (HTML), inte SCB:s API – kanske en proxy eller brandvägg "
+                          "mellan datorn och SCB")
+            else:
+                detail = body
         status = resp.status_code
         text = f"{title} {detail}".lower()
         if status == 404:
@@ -301,7 +320,8 @@ class ScbClient:
         """``/tables/{id}/metadata`` (JSON-stat 2 without values), with chosen codelists."""
         updated = self.table(table_id).get("updated")
         params = {f"codelist[{k}]": v for k, v in sorted((codelists or {}).items())}
-        return self._request("GET", f"tables/{table_id}/metadata", params, updated=updated)
+        return self._request("GET", f"tables/{table_id}/metadata", params, updated=updated,
+                             check=lambda doc: _metadata_check(table_id, doc))
 
     def codelist(self, codelist_id: str) -> dict[str, Any]:
         """``/codelists/{id}``."""
@@ -378,6 +398,14 @@ class ScbClient:
         out.attrs.update({"notes": notes, "mandatory_notes": mandatory, "dimension_notes": dim_notes, "updated": updated,
                           "table_id": table_id, "requests": len(parts), "label": meta.get("label")})
         return out
+
+
+def _metadata_check(table_id: str, doc: Any) -> dict[str, Any]:
+    """A metadata answer is a JSON-stat 2 dataset with its dimensions; anything else (``{}``, an error
+    page turned JSON) is never cached or used."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("dimension"), dict) or not doc.get("id"):
+        raise DataShapeError(f"{table_id}: metadatasvaret saknar tabellens variabler (dimension/id).")
+    return doc
 
 
 def _data_check(table_id: str, part: Selection) -> Callable[[Any], pd.DataFrame]:

@@ -38,6 +38,14 @@ MANIFEST = "manifest.json"
 LEVELS = ("riket", "lan", "kommun", "tatort", "deso", "regso")
 
 
+def _same_bytes(path: Path, digest: str) -> bool:
+    """True when ``path`` exists and its content has the sha256 ``digest``."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    except OSError:
+        return False
+
+
 @dataclass(frozen=True)
 class TableInfo:
     """What the manifest says about one stored table."""
@@ -233,6 +241,9 @@ class Snapshot:
     def info(self, key: str) -> TableInfo:
         d = self._fetched.tables().get(key) or self._bundled.tables().get(key)
         if d is None:
+            if not self._bundled.tables():  # no bundled snapshot at all: build it, nothing to fetch yet
+                raise SnapshotError(f"Datakopian i {self.path} saknas eller är tom. Bygg den med "
+                                    "`ortsprofil data bygg` (eller `make snapshot`).")
             raise SnapshotError(
                 f"Tabellen {key!r} finns inte i datakopian {self.path}. "
                 "Kör `ortsprofil data hamta` för att hämta den från SCB."
@@ -280,6 +291,29 @@ class Snapshot:
             self._frame_sha[key] = info.sha256
             self._frames[key] = frame
         return self._frames[key].copy()
+
+    def read_bundled(self, key: str) -> pd.DataFrame | None:
+        """The bundled table ``key`` even where a fetched one lies over it (None when none is bundled).
+
+        Raises
+        ------
+        SnapshotError
+            When the bundled file is missing or damaged (repair: ``ortsprofil data bygg``).
+        """
+        d = self._bundled.tables().get(key)
+        if d is None:
+            return None
+        info = TableInfo.from_dict(key, d)
+        fpath = self._bundled.path / info.file
+        try:
+            data = fpath.read_bytes()
+        except OSError:
+            data = b""
+        if hashlib.sha256(data).hexdigest() != info.sha256:
+            raise SnapshotError(f"Den medföljande tabellen {key!r} är skadad eller saknas ({fpath}). Reparera "
+                                "datakopian med `ortsprofil data bygg` och hämta sedan igen.")
+        frame = pd.read_parquet(io.BytesIO(data))
+        return coerce_registry(key, frame) if info.kind == "registry" else coerce_tidy(frame)
 
     def signature(self, keys: tuple[str, ...] | None = None) -> tuple:
         """The content hashes of ``keys`` (default all tables): equal signatures, equal data."""
@@ -345,7 +379,7 @@ class Snapshot:
         digest = hashlib.sha256(buf).hexdigest()
         fname = f"{key}-{digest[:16]}.parquet"
         fpath = store.path / fname
-        if not fpath.exists():
+        if not _same_bytes(fpath, digest):  # missing, or damaged under the same name: write it whole
             atomic_write_bytes(fpath, buf)
         info = TableInfo(
             key=key, file=fname, scb_table=scb_table, title=title, ref=ref, origin=origin, rows=len(frame),

@@ -19,7 +19,7 @@ from ortsprofil.run.execute import WarmKernel, die_with_parent
 from ortsprofil.present.index import is_whole, write_index
 from ortsprofil.figures.localities import registry, validate_band, validate_lan
 from ortsprofil.present.records import code_fingerprint
-from ortsprofil.run.report import STAGING, read_record, build_report, safe_folder
+from ortsprofil.run.report import OWNER_ENV, STAGING, build_report, read_record, remove_leftovers, safe_folder
 
 
 @dataclass
@@ -209,7 +209,6 @@ def build_all(lan: str = "12", min_inv: int | str = config.PEER_MIN, max_inv: in
     Interrupted (Ctrl-C, SIGTERM, the parent's death) the batch stops its workers and their
     kernels and removes its staging folders; finished profiles stay.
     """
-    import time
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     lo, hi = validate_band(min_inv, max_inv)
@@ -224,7 +223,10 @@ def build_all(lan: str = "12", min_inv: int | str = config.PEER_MIN, max_inv: in
     result = BatchResult([], [], [])
     # Each profile compares with its own län and the default band, whatever selected it.
     args = [(c, "", config.PEER_MIN, config.PEER_MAX, pdf, str(base), force) for c in todo]
-    started = time.time()
+    # The workers' staging folders carry this batch's id: at the end the batch removes its own, never
+    # another build's in the same reports folder.
+    owner_before = os.environ.get(OWNER_ENV)
+    os.environ[OWNER_ENV] = str(os.getpid())
     pool = None
     try:
         if workers == 1:
@@ -254,7 +256,8 @@ def build_all(lan: str = "12", min_inv: int | str = config.PEER_MIN, max_inv: in
             _stop_pool(pool)
         elif _WORKER_KERNEL is not None:
             _WORKER_KERNEL.close()
-        _remove_staging(base, since=started)
+        remove_leftovers(base, owner=str(os.getpid()))  # this batch's own (a worker killed mid-write)
+        _restore_env(OWNER_ENV, owner_before)
     result.index = write_index(base)
     return result
 
@@ -274,11 +277,8 @@ def _stop_pool(pool) -> None:
             p.join(timeout=5)
 
 
-def _remove_staging(base: Path, since: float) -> None:
-    """Remove staging folders (".<ort>.xxxx") this batch left behind (a worker killed mid-write)."""
-    for d in base.glob(".*.*"):
-        try:
-            if d.is_dir() and d.stat().st_mtime >= since - 1:
-                shutil.rmtree(d, ignore_errors=True)
-        except OSError:
-            pass
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value

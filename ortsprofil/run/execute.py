@@ -38,6 +38,25 @@ def die_with_parent(sig: int | None = None) -> None:
         pass
 
 
+#: Kernel socket folders are ``<tmp>/ortsprofil-kernel-<pid of the process that started it>-xxxx``.
+KERNEL_FOLDER = "ortsprofil-kernel-"
+
+
+def remove_dead_kernel_folders() -> None:
+    """Remove the socket folders of kernels whose starting process is gone (killed with SIGKILL: its
+    kernels died with it, the folder stayed). Folders of running processes are never touched."""
+    for d in Path(tempfile.gettempdir()).glob(f"{KERNEL_FOLDER}*-*"):
+        pid = d.name[len(KERNEL_FOLDER):].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except PermissionError:
+            pass
+
+
 def _kernel_preexec() -> None:
     """Between fork and exec of a kernel: no blocked signals (a batch worker blocks SIGTERM for
     its watcher thread) and death with the process that started it."""
@@ -64,7 +83,8 @@ def _kernel_manager_class():
 
         @default("ip")
         def _default_ip(self):
-            return os.path.join(tempfile.mkdtemp(prefix="ortsprofil-kernel-"), "kernel")
+            remove_dead_kernel_folders()
+            return os.path.join(tempfile.mkdtemp(prefix=f"{KERNEL_FOLDER}{os.getpid()}-"), "kernel")
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             # Reports need the inline backend; an inherited MPLBACKEND=Agg would drop every chart.
@@ -197,7 +217,9 @@ def _check_notebook(source: Path) -> None:
 
 
 def _kill_kernel(km) -> None:
-    """SIGKILL the kernel process and remove its files; no messages (safe in a signal handler)."""
+    """SIGKILL the kernel process and remove its files; no messages and no event loop (safe in a signal
+    handler, and after a signal interrupted the loop: jupyter_client's own clean-up would run that loop
+    again and wait for ever on the dead kernel's reply)."""
     try:
         pid = getattr(km.provisioner, "pid", None)
         if pid:
@@ -205,9 +227,14 @@ def _kill_kernel(km) -> None:
             km.provisioner.process.wait(timeout=5)  # reaped: no zombie in a long-lived process
     except (OSError, AttributeError, subprocess.TimeoutExpired):
         pass
+    for cleanup in ("cleanup_connection_file", "cleanup_ipc_files"):  # plain file removals
+        try:
+            getattr(km, cleanup)()
+        except Exception:  # noqa: BLE001 - best effort on the way out
+            pass
     try:
-        km.cleanup_resources()
-    except Exception:  # noqa: BLE001 - best effort on the way out
+        shutil.rmtree(os.path.dirname(km.ip), ignore_errors=True)
+    except (TypeError, AttributeError):
         pass
 
 

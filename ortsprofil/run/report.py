@@ -73,11 +73,45 @@ def _place(tmp: Path, target: Path) -> None:
         os.replace(item, target / item.name)
 
 
+#: Who owns a staging folder: a batch sets this for its workers (the batch's process id), so that it
+#: removes its own leftovers and never another build's; otherwise the process's own id.
+OWNER_ENV = "ORTSPROFIL_STAGING_OWNER"
+
+
+def staging_owner() -> str:
+    return os.environ.get(OWNER_ENV) or str(os.getpid())
+
+
+def remove_leftovers(base: Path, owner: str | None = None) -> None:
+    """Remove staging folders (``.<ort>.<owner>.xxxx``) in ``base``: those of ``owner`` (a finished or
+    stopped batch), and those whose owner process is gone (a run killed with SIGKILL). A folder of a
+    build that is still running is never touched."""
+    for d in base.glob(".*.*.*"):
+        parts = d.name.split(".")
+        who = parts[2] if len(parts) >= 4 else ""
+        if not d.is_dir() or not who.isdigit():
+            continue
+        if who == owner or not _alive(int(who)):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def _staged(base: Path, slug: str) -> Iterator[Path]:
-    """A temporary folder inside ``base`` (same file system, so moving out is a rename); removed afterwards."""
+    """A temporary folder inside ``base`` (same file system, so moving out is a rename); removed afterwards.
+    Its name says who owns it (``.<ort>.<owner>.xxxx``); leftovers of killed runs are removed first."""
     base.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{slug}.", dir=base))
+    remove_leftovers(base)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{slug}.{staging_owner()}.", dir=base))
     STAGING.add(tmp)
     try:
         yield tmp
