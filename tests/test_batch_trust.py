@@ -97,11 +97,16 @@ def test_notebook_that_is_not_json(tmp_path):
 
 
 def test_unreachable_scb_is_reported(tmp_path):
+    import shutil
+
+    from ortsprofil import config
+
+    shutil.copytree(config.SNAPSHOT_DIR, tmp_path / "snap", ignore=shutil.ignore_patterns("fetched", ".lock"))
     run = _run(["data", "hamta", "--lan", "12"], {"ORTSPROFIL_SCB_URL": "http://127.0.0.1:9/api/v2",
                                                   "ORTSPROFIL_SNAPSHOT_DIR": str(tmp_path / "snap"),
                                                   "ORTSPROFIL_CACHE_DIR": str(tmp_path / "cache")}, timeout=300)
     assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
-    assert "SCB" in run.stderr
+    assert "SCB:s API gick inte att nå" in run.stderr
 
 
 # -- selection never changes a profile's peer group ------------------------------------------------

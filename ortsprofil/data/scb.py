@@ -216,6 +216,7 @@ class ScbClient:
                                       f"({timeout:.0f} s vardera).", url) from exc
                 self._wait(self.backoff * 2**attempt)
                 continue
+            silent = 0  # an answer came, whatever it says
             if resp.status_code == 429:
                 last = RateLimitError(429, "För många anrop", resp.text[:200], url)
                 wait = retry_after_seconds(resp.headers.get("Retry-After"))
