@@ -131,8 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stormötets datum, visas på framsidan")
     p.add_argument("--mote-plats", dest="mote_plats", default="", metavar="PLATS", help="var stormötet hålls")
     p.add_argument("--processledare", default="", metavar="NAMN", help="processledarens namn")
-    p.add_argument("--liknande", choices=("samma", "alla"), default="samma",
-                   help="liknande orter: samma slags ort (landsbygd/förort) eller alla i intervallet (samma)")
+    p.add_argument("--liknande", choices=("struktur", "struktur-lan", "storlek", "samma", "alla"), default="struktur",
+                   help="liknande orter: de tolv orter i Sverige som mest liknar orten (struktur, standard), "
+                        "detsamma inom länet (struktur-lan), länets orter i storleksintervallet av samma slag "
+                        "(storlek; förr 'samma') eller alla i intervallet (alla)")
     p.add_argument("--jamfor-med", dest="jamfor_med", default=None, metavar="DATUM|FIL",
                    help="avsnittet Sedan förra underlaget: jämför med underlaget från DATUM (ÅÅÅÅ-MM-DD) eller "
                         "med en profil.json; standard det senaste tidigare, 'ingen' för inget avsnitt")

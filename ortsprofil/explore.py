@@ -309,6 +309,8 @@ def app(ort: str = "Näsum", jamfor: str = "Glimåkra", topic: str = "befolkning
                                 value=topic if topic in topics else "befolkning", description="Ämne:")
     mode_box = w.ToggleButtons(options=[(v, k) for k, v in MODES.items()], value=mode, description="Visa:")
     table_box = w.Checkbox(value=False, description="Visa tabell")
+    twin_box = w.Dropdown(description="Tvilling:", layout=w.Layout(width="28rem"),
+                          style={"description_width": "initial"})
     save = w.Button(description="Spara tabell och diagram", icon="save", button_style="primary",
                     layout=w.Layout(width="16rem"))
     message = w.HTML()
@@ -333,6 +335,19 @@ def app(ort: str = "Näsum", jamfor: str = "Glimåkra", topic: str = "befolkning
                 display(Table(table(f), caption="Tabellen bakom diagrammen"))
             state.update(frame=f, axes=figs)
 
+    def fill_twins(*_):
+        if ort_box.value not in code_of:
+            return
+        t = twins(code_of[ort_box.value])
+        labels = [f"{n} ({k})" for n, k in zip(t["Tätort"], t["Kommun"])]
+        twin_box.options = [("välj en ort som liknar er …", "")] + [
+            (f"{lab} – {why}", lab) for lab, why in zip(labels, t["Mest lika i"]) if lab in code_of]
+        twin_box.value = ""
+
+    def pick_twin(change):
+        if change["new"]:  # the twin side by side with the own locality
+            cmp_box.value = [change["new"]]
+
     def on_save(_):
         f = state.get("frame")
         if f is None:
@@ -343,10 +358,32 @@ def app(ort: str = "Näsum", jamfor: str = "Glimåkra", topic: str = "befolkning
 
     for box in (ort_box, cmp_box, topic_box, mode_box, table_box):
         box.observe(refresh, names="value")
+    ort_box.observe(fill_twins, names="value")
+    twin_box.observe(pick_twin, names="value")
     save.on_click(on_save)
+    fill_twins()
     refresh()
-    return w.VBox([ort_box, w.HBox([w.Label("Jämför med (högst tre):"), cmp_box]), topic_box, mode_box,
+    return w.VBox([ort_box, twin_box, w.HBox([w.Label("Jämför med (högst tre):"), cmp_box]), topic_box, mode_box,
                    w.HBox([table_box, save]), message, out])
+
+
+def twins(ort: str) -> pd.DataFrame:
+    """The locality's structural twins ("mest lika orter" in Sweden, as in its profile): one row each, nearest
+    first, with kommun, län, population and what they are most alike in. Pick one under "Jämför med" (or
+    pass its name to :func:`frame`) to see the two side by side."""
+    from ortsprofil.figures.profile import build
+
+    p = build(ort)
+    lans = p.snapshot.read("regioner").set_index("region_code")["region_name"]
+    peers = p.peers[~p.peers["is_ort"]]
+    out = pd.DataFrame({
+        "Tätort": peers["tatort_name"], "Kommun": peers["kommun_name"],
+        "Län": [T.lan_short(str(lans.get(c, c))) for c in peers["lan_code"]],
+        "Folkmängd": [T.fmt_number(v) for v in peers["population"]],
+        "Mest lika i": [", ".join(r) for r in peers["reason"]] if "reason" in peers else "",
+    }).reset_index(drop=True)
+    out.attrs["caption"] = f"Orterna i Sverige som mest liknar {p.ort.name}"
+    return out
 
 
 def changes(ort: str, jamfor_med: str = "") -> pd.DataFrame:

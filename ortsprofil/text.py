@@ -147,6 +147,12 @@ LONG = Wording("långt", "längre", "kortare", "längst")  # "avståndet är …
 MANY = Wording("många", "fler", "färre", "flest")
 
 
+def lan_short(lan_name: str) -> str:
+    """The län as people say it: "Skåne" for "Skåne län", "Värmland" for "Värmlands län"."""
+    name = lan_name.removesuffix(" län")
+    return name[:-1] if lan_name.endswith("s län") else name
+
+
 def ordinal(n: int) -> str:
     """Swedish ordinal in digits: 1:a, 2:a, 3:e, 11:e, 21:a, 22:a."""
     return f"{n}:{'a' if n % 10 in (1, 2) and n % 100 not in (11, 12) else 'e'}"

@@ -122,7 +122,10 @@ def test_selection_by_name_kommun_and_band_keeps_default_peers(tmp_path):
     rec = json.loads((tmp_path / "nasum" / "profil.json").read_text(encoding="utf-8"))
     assert (rec["params"]["peer_min"], rec["params"]["peer_max"]) == (400, 4000)
     meta = json.loads((tmp_path / "nasum" / "meta.json").read_text(encoding="utf-8"))
-    assert meta["peer_rank"] == [22, 62]  # as `rapport Näsum` says, not "1 av 1"
+    from ortsprofil.figures import profile
+
+    assert meta["peer_rank"] == list(profile.build("Näsum")["folkmangd"].rank) == [4, 13]  # as `rapport Näsum`
+    assert rec["params"]["peer_typ"] == "struktur"  # says, not "1 av 1": the default rule, whatever selected it
     res = batch.build_all("12", kommuner="Östra Göinge", orter="Glimåkra", workers=1, reports_dir=tmp_path)
     assert res.built == ["Glimåkra (Östra Göinge)"]
     index = (tmp_path / "index.html").read_text(encoding="utf-8")

@@ -89,12 +89,18 @@ def test_app_widgets_and_save_button(reports_dir):
     boxes = {type(c).__name__: c for c in ui.children}
     combo = ui.children[0]
     assert combo.value == "Glimåkra (Östra Göinge)"
-    assert ui.children[1].children[1].value == ["Näsum (Bromölla)", "Broby (Östra Göinge)"]
-    save = ui.children[4].children[1]
+    compare = ui.children[2].children[1]
+    assert compare.value == ["Näsum (Bromölla)", "Broby (Östra Göinge)"]
+    save = ui.children[5].children[1]
     save.click()
     files = sorted(p.name for p in (reports_dir / "glimakra" / "utforska").iterdir())
     assert files == ["befolkning-antal.csv", "befolkning-antal.png", "befolkning-antal.xlsx"]
-    assert "Sparat" in ui.children[5].value
+    assert "Sparat" in ui.children[6].value
+    # Picking a twin shows the two side by side.
+    twin = ui.children[1]
+    assert isinstance(twin, w.Dropdown) and len(twin.options) == 13  # a prompt and the twelve twins
+    twin.value = twin.options[1][1]
+    assert compare.value == [twin.options[1][1]]
     assert boxes  # the layout rendered
 
 

@@ -117,9 +117,11 @@ def test_peers_are_peers():
     dist = reg.town_distance_km
     codes = nasum.peers.loc[~nasum.peers["is_ort"], "tatort_code"]
     assert (dist[codes] >= 10).all()  # villages, not suburbs
-    assert f"de {len(codes)} tätorterna" in str(page.summary(nasum, "liknande"))
+    assert f"de {len(codes)} tätorter i hela Sverige som mest liknar Näsum" in str(page.summary(nasum, "liknande"))
+    band = profile.build("Näsum", peer_typ="storlek")  # the size-band rule: villages of the län
+    assert f"de {len(band.peers) - 1} tätorterna i Skåne län" in str(page.summary(band, "liknande"))
     everyone = profile.build("Näsum", peer_typ="alla")
-    assert len(everyone.peers) > len(nasum.peers)
+    assert len(everyone.peers) > len(band.peers) > len(nasum.peers)
     assert "ungefär 300 gånger så" in T.compare(300, 1, "x", T.LARGE)
 
 

@@ -128,7 +128,7 @@ def test_bad_parameters():
 
 
 def test_other_lan_and_band():
-    p = profile.build("Näsum", lan="10", peer_min="1000", peer_max="2000")
+    p = profile.build("Näsum", lan="10", peer_min="1000", peer_max="2000", peer_typ="storlek")
     assert p.lan_name == "Blekinge län"
     assert p.peers.loc[~p.peers["is_ort"], "lan_code"].eq("10").all()
     assert p.peers.loc[~p.peers["is_ort"], "population"].between(1000, 2000).all()

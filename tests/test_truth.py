@@ -45,7 +45,8 @@ def test_peer_captions_name_the_scope_the_rule_used(name, built):
     p = built[name]
     scope = "i hela Sverige" if not p.peer_rule["lan"] else f"i {p.lan_name}"
     caption = tables.table(p, "liknande").caption
-    assert scope in caption and f"{len(p.peers)} tätorter {scope}" in caption
+    assert scope in caption and (f"De {len(p.peers) - 1} orter {scope} som mest liknar" in caption
+                                 if p.peer_rule["twins"] else f"{len(p.peers)} tätorter {scope}" in caption)
     ax = charts.peer_strip(p, "folkmangd")
     assert ax.get_title(loc="left").endswith(f"bland liknande orter {scope}")
     plt.close(ax.figure)
@@ -58,6 +59,8 @@ def test_kiruna_and_malmo_draw_peers_from_all_of_sweden(built):
     for name in ("Kiruna", "Malmö"):
         assert built[name].peer_rule["lan"] == ""
         assert built[name].peers["lan_code"].nunique() > 1
+    within = profile.build("Glimåkra", peer_typ="storlek")  # the size rule within the län says so
+    assert within.peer_rule["lan"] == "12" and "i Skåne län" in tables.table(within, "liknande").caption
 
 
 @pytest.mark.parametrize("name", PLACES)

@@ -10,6 +10,7 @@ from ortsprofil import config
 from ortsprofil.figures import indicators as ind
 from ortsprofil.figures import measures
 from ortsprofil import text as T
+from ortsprofil.errors import InvalidParameterError
 from ortsprofil.figures.localities import Locality, Registry
 from ortsprofil.data.bundle import source_text
 from ortsprofil.figures.model import COMPARATORS, NOISE_FROM_YEAR, NOISE_PERSONS, SMALL_BASE, SMALL_COUNT, Source, Stat
@@ -168,8 +169,37 @@ def caveats_for(stat: Stat, series: pd.Series | None = None, code: str | None = 
     return out
 
 
+#: How "liknande orter" are chosen (``--liknande``): structural twins in Sweden (default) or in the län,
+#: the size band with places of the same kind, or every place in the band. "samma" is the old name of
+#: "storlek".
+PEER_TYPES = {
+    "struktur": "de orter i hela Sverige som mest liknar orten (storlek, läge, utveckling, ålder, inkomst, arbete, service)",
+    "struktur-lan": "de orter i länet som mest liknar orten",
+    "storlek": "orterna i länet i samma storleksintervall och av samma slag (landsbygd eller inte)",
+    "alla": "alla orter i länet i samma storleksintervall",
+}
+
+
+def validate_peer_typ(value: str | None) -> str:
+    """The peer rule's name, normalised ("samma" → "storlek"; empty → "struktur").
+
+    Raises
+    ------
+    InvalidParameterError
+        For any other value.
+    """
+    v = str(value or "").strip().lower() or "struktur"
+    v = {"samma": "storlek"}.get(v, v)
+    if v not in PEER_TYPES:
+        raise InvalidParameterError(f"Okänt urval av liknande orter {value!r}: välj "
+                                    + ", ".join(f'"{k}"' for k in PEER_TYPES) + ".")
+    return v
+
+
 def peer_rule(reg: Registry, loc: Locality, lan: str, peer_min: int, peer_max: int, peer_typ: str) -> dict:
     """Which tätorter are "liknande orter" for ``loc``, and the words that say so."""
+    peer_typ = validate_peer_typ(peer_typ)
+    structural = peer_typ.startswith("struktur")
     in_band = peer_min <= loc.population <= peer_max
     if in_band:
         lo, hi = peer_min, peer_max
@@ -178,13 +208,13 @@ def peer_rule(reg: Registry, loc: Locality, lan: str, peer_min: int, peer_max: i
         lo, hi = int(round(loc.population / 2)), int(round(loc.population * 2))
         size = (f"hälften till dubbelt så många invånare som {loc.name} ({T.fmt_number(lo)}–{T.fmt_number(hi)}), "
                 f"eftersom {loc.name} ligger utanför intervallet {T.fmt_number(peer_min)}–{T.fmt_number(peer_max)}")
-    kind = peer_typ if in_band else "alla"
+    kind = ("samma" if peer_typ != "alla" else "alla") if in_band else "alla"
     rural = reg.is_rural(loc.code)
-    where = lan
+    where = "" if peer_typ == "struktur" else lan
     if not in_band:  # too few towns of its size in the län: look in all of Sweden, then wider
         f = reg.frame
         n_lan = int(((f["lan_code"] == lan) & f["population"].between(lo, hi)).sum()) - 1
-        if n_lan < 5:
+        if n_lan < 5 or where == "":
             where = ""
             n_all = int(f["population"].between(lo, hi).sum()) - 1
             if n_all < 5:
@@ -199,7 +229,7 @@ def peer_rule(reg: Registry, loc: Locality, lan: str, peer_min: int, peer_max: i
     else:
         what = "alla tätorter i storleksintervallet"
     return {"min": lo, "max": hi, "kind": kind, "in_band": in_band, "rural": rural, "size": size, "what": what,
-            "lan": where}
+            "lan": where, "typ": peer_typ, "twins": structural}
 
 
 def age_trend(data: ind.Data, loc: Locality, lan: str) -> pd.DataFrame:

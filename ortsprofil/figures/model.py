@@ -192,5 +192,4 @@ class Profile:
     @property
     def lan_short(self) -> str:
         """"Skåne" for "Skåne län" (as people say it)."""
-        name = self.lan_name.removesuffix(" län")
-        return name[:-1] if self.lan_name.endswith("s län") else name
+        return T.lan_short(self.lan_name)

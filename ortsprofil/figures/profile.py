@@ -17,9 +17,10 @@ from ortsprofil import text as T
 from ortsprofil.errors import InvalidParameterError
 from ortsprofil.figures import indicators as ind
 from ortsprofil.figures import measures
+from ortsprofil.figures import twins
 from ortsprofil.figures.compute import (
     age_table, age_trend, data_for, deso_area, income_trend, indicator_series, kommun_series, make_stat, peer_rule,
-    tatort_series, used_tables,
+    tatort_series, used_tables, validate_peer_typ,
 )
 from ortsprofil.figures.localities import Registry, registry, validate_band
 from ortsprofil.figures.model import NEARBY_KM, Profile, Stat
@@ -36,7 +37,7 @@ def build(
     *,
     reg: Registry | None = None,
     n_neighbours: int = 10,
-    peer_typ: str = "samma",
+    peer_typ: str = "struktur",
 ) -> Profile:
     """Build the profile of one tätort.
 
@@ -50,9 +51,11 @@ def build(
         Population band of "liknande orter" (inclusive). A locality outside the band is compared
         with tätorter of half to twice its own size instead (the report says so).
     peer_typ : str
-        "samma" (default): only tätorter of the same kind — rural places for a rural locality
-        (at least 5 km from another town of 10 000+), suburbs for a suburb; "alla": every tätort
-        in the band.
+        "struktur" (default): the twelve tätorter in Sweden most alike in structure
+        (:mod:`ortsprofil.figures.twins`), among those of the band and of the same kind;
+        "struktur-lan": the same within the län; "storlek" (old name "samma"): every tätort of the
+        län in the band of the same kind — rural places for a rural locality (at least 10 km from
+        another town of 10 000+), suburbs for a suburb; "alla": every tätort of the län in the band.
     reg : Registry, optional
         Registry (and through it the snapshot) to use; default the project's.
 
@@ -73,8 +76,7 @@ def build(
     reg = reg or registry()
     loc = reg.find(ort)
     peer_min, peer_max = validate_band(peer_min, peer_max)
-    if peer_typ not in ("samma", "alla"):
-        raise InvalidParameterError(f"Okänt urval av liknande orter {peer_typ!r}: välj \"samma\" eller \"alla\".")
+    peer_typ = validate_peer_typ(peer_typ)
     lan = str(lan).strip().zfill(2) if lan not in (None, "") else loc.lan_code
     regioner = reg.snapshot.read("regioner")
     lan_names = regioner[regioner["level"] == "lan"].set_index("region_code")["region_name"]
@@ -85,8 +87,11 @@ def build(
     if rule["lan"] and int((~peers["is_ort"]).sum()) < MIN_PEERS:  # too few of its kind in the län: all Sweden
         rule["lan"] = ""
         peers = reg.peers(loc, lan="", peer_min=rule["min"], peer_max=rule["max"], kind=rule["kind"])
-    rule["n"] = int((~peers["is_ort"]).sum())
     data = data_for(reg)
+    if rule["twins"]:  # the nearest in structure among the places the size rule allows
+        pool = reg.frame.loc[peers["tatort_code"]]
+        peers = twins.peer_frame(loc, twins.twins(reg, data, loc.code, pool, twins.K), pool.loc[[loc.code]])
+    rule["n"] = int((~peers["is_ort"]).sum())
     kommuner = regioner.loc[regioner["level"] == "kommun", "region_code"].tolist()
     ctx = {"ort": loc, "peers": peers, "lan_code": lan, "kommuner": kommuner,
            # One period per län: the latest year every kommun of the län, the län and riket all have, so that

@@ -50,6 +50,7 @@ class Table(HtmlBlock):
         self.raw = raw if raw is not None else frame
         self.caption = caption
         self.source = source
+        self.note = note
         plain = (caption + "\n" if caption else "") + frame.to_string(index=False)
         super().__init__(fragment("table", caption=caption, body=html_table(frame), note=note, source=source), plain)
 

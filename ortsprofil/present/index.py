@@ -114,7 +114,7 @@ def write_index(base: Path | None = None, lans: set[str] | None = None) -> Path:
         by_lan.setdefault(m["lan_code"], []).append((slug, m))
     names = {code: ms[0][1].get("lan", code) for code, ms in by_lan.items()}
     lan_links = " · ".join(
-        f'<a href="{LAN_DIR}/{code}.html">{html.escape(_short(names[code]))}</a>&nbsp;({len(by_lan[code])})'
+        f'<a href="{LAN_DIR}/{code}.html">{html.escape(T.lan_short(names[code]))}</a>&nbsp;({len(by_lan[code])})'
         for code in sorted(by_lan, key=lambda c: names[c])
         if lans is None or code in lans or (base / LAN_DIR / f"{code}.html").exists())
     comparison = ""
@@ -131,12 +131,6 @@ def write_index(base: Path | None = None, lans: set[str] | None = None) -> Path:
         if lans is None or code in lans:
             write_lan_page(base, code, names[code], lan_rows, show_age)
     return path
-
-
-def _short(lan_name: str) -> str:
-    """"Skåne" for "Skåne län", "Stockholm" for "Stockholms län"."""
-    name = lan_name.removesuffix(" län")
-    return name[:-1] if lan_name.endswith("s län") and not name.endswith("s") else name
 
 
 def write_lan_page(base: Path, lan_code: str, lan_name: str, rows: list[tuple[str, dict]], show_age: bool) -> Path:

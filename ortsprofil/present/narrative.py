@@ -426,6 +426,12 @@ def peer_rule_words(p: "Profile") -> str:
     """Which tätorter the profile compares with, and how many there are."""
     r = p.peer_rule
     n = r.get("n", len(p.peers) - 1)
+    if r.get("twins"):  # structural twins: what they are alike in, among which places, in one sentence
+        kind = (f" och som, liksom {p.ort.name}, är {'landsbygdsorter' if r['rural'] else 'orter nära en stad'}"
+                if r["kind"] == "samma" else "")
+        return (f"Liknande orter är här de {n} tätorter {peer_scope(p)} som mest liknar {p.ort.name} i storlek, "
+                "avstånd till stad, befolkningsutveckling, åldersstruktur, inkomster, sysselsättning och avstånd "
+                f"till apotek — bland orter med {r['size']}{kind}.")
     text = f"Liknande orter är här de {n} tätorterna {peer_scope(p)} med {r['size']}"
     if r["kind"] == "samma":
         text += f" som är {r['what']}"
@@ -435,9 +441,23 @@ def peer_rule_words(p: "Profile") -> str:
     return text
 
 
+def twins_words(p: "Profile", n: int = 3) -> str:
+    """"Mest lik Näsum är Åmotfors (Eda, Värmlands län): lika stor, …" for the nearest twins."""
+    peers = p.peers[~p.peers["is_ort"]]
+    if "reason" not in peers or not len(peers):
+        return ""
+    lans = p.snapshot.read("regioner").set_index("region_code")["region_name"]
+    items = [f"{r.tatort_name} i {r.kommun_name} kommun, {T.lan_short(lans.get(r.lan_code, r.lan_code))} "
+             f"({', '.join(r.reason)})" for r in peers.head(n).itertuples()]
+    return f"Mest lika {p.ort.name} är {'; '.join(items[:-1]) + ' och ' + items[-1] if len(items) > 1 else items[0]}."
+
+
 def _summary_liknande(p: "Profile") -> str:
     s = p.stats
     out = [peer_rule_words(p)]
+    if p.peer_rule.get("twins"):
+        out.append(twins_words(p))
+        out.append(f"De {p.peer_rule.get('n')} orterna ligger i {T.plural(p.peers['lan_code'].nunique(), 'län', 'län')}.")
     for key, what in (("folkmangd", "folkmängd"), ("tathet", "befolkningstäthet"), ("avstand_10k", "avstånd till en tätort med minst 10 000 invånare")):
         st = s.get(key)
         if st and st.rank:

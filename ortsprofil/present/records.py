@@ -79,7 +79,23 @@ def make(p, params: dict, code_fingerprint: str) -> dict:
         "built": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
         "locality": {"code": p.ort.code, "name": p.ort.name, "kommun": p.ort.kommun_name, "lan": p.lan_name},
         "params": params, "code": code_fingerprint, "tables": table_hashes(p), "figures": figures_of(p),
+        "peers": peers_of(p),
     }
+
+
+def peers_of(p) -> dict:
+    """The profile's "liknande orter": the rule, and each peer with code, name, kommun, län and — for
+    structural twins — the distance in feature space and what they are most alike in."""
+    lans = p.snapshot.read("regioner").set_index("region_code")["region_name"]
+    rows = []
+    for r in p.peers[~p.peers["is_ort"]].itertuples():
+        row = {"code": r.tatort_code, "name": r.tatort_name, "kommun": r.kommun_name,
+               "lan": str(lans.get(r.lan_code, r.lan_code))}
+        if hasattr(r, "distance"):
+            row["distance"] = _clean(r.distance)
+            row["reason"] = list(r.reason)
+        rows.append(row)
+    return {"rule": p.peer_rule.get("typ", "storlek"), "scope": narrative.peer_scope(p), "peers": rows}
 
 
 #: The columns of a profile's figures as CSV (Swedish headers), from the record.

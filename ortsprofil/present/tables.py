@@ -11,6 +11,7 @@ import pandas as pd
 
 from ortsprofil.errors import InvalidParameterError
 from ortsprofil.figures import indicators as ind
+from ortsprofil.figures import twins
 from ortsprofil import text as T
 from ortsprofil.present import narrative
 from ortsprofil.present.blocks import HtmlBlock, Table, markdown_block
@@ -83,6 +84,8 @@ def _table_grannar(p) -> Table:
 
 
 def _table_liknande(p) -> Table:
+    if p.peer_rule.get("twins"):
+        return _table_twins(p)
     peers = p.peers
     dens = peers["population"] / (peers["land_area_ha"] / 100.0)
     frame = pd.DataFrame(
@@ -102,6 +105,35 @@ def _table_liknande(p) -> Table:
     cap = (f"{p.ort.name} bland {len(peers)} tätorter {narrative.peer_scope(p)} med "
            f"{T.fmt_number(p.peer_min)}–{T.fmt_number(p.peer_max)} invånare (utdrag, efter folkmängd)")
     return Table(frame, caption=cap, source="SCB, tätorter 2020 (folkmängd 31 december 2020)", raw=peers)
+
+
+def _table_twins(p) -> Table:
+    """The structural twins beside the locality: where they are, their key figures and what they are most
+    alike in; the features and weights in the note."""
+    peers = p.peers
+    lans = p.snapshot.read("regioner").set_index("region_code")["region_name"]
+    short = {code: T.lan_short(name) for code, name in lans.items()}
+
+    def col(key: str, unit: str) -> list[str]:
+        return [T.fmt_value(v, unit) if key in peers else T.MISSING for v in peers.get(key, [None] * len(peers))]
+
+    frame = pd.DataFrame({
+        "Tätort": [f"▶ {n}" if is_ort else n for n, is_ort in zip(peers["tatort_name"], peers["is_ort"])],
+        "Kommun, län": [f"{k}, {short.get(c, c)}" for k, c in zip(peers["kommun_name"], peers["lan_code"])],
+        "Folkmängd": [T.fmt_number(v) for v in peers["population"]],
+        "Förändring 2015–2020": col("tatort_forandring", "förändring procent"),
+        "Till stad (km)": [T.fmt_number(v, 1) for v in peers.get("avstand_10k", [None] * len(peers))],
+        "Mest lika i": ["–" if is_ort else ", ".join(twins.SHORT.get(x, x) for x in r)
+                        for r, is_ort in zip(peers["reason"], peers["is_ort"])],
+    })
+    cap = f"De {len(peers) - 1} orter {narrative.peer_scope(p)} som mest liknar {p.ort.name}"
+    note = ("Närmast först. Till stad = fågelvägen till närmaste annan tätort med minst 10 000 invånare. Likheten "
+            "räknas över åtta mått, standardiserade över alla Sveriges 2 017 tätorter (storlek och avstånd på "
+            "logaritmisk skala): " + twins.weights_words() + ". Ett mått som saknas för en ort räknas inte med "
+            "för den orten; kommunens mått är desamma för orter i samma kommun.")
+    return Table(frame, caption=cap, note=note,
+                 source="SCB (tätorter 2015 och 2020, kommunernas befolkning, inkomster och sysselsättning); "
+                        "Tillväxtverket, Pipos (apotek)", raw=peers)
 
 
 def _table_alder(p) -> Table:

@@ -29,6 +29,7 @@ HEADERS = {
     "density": "Inv./km²",
     "avstand_50k": "Till ≥ 50 000 inv. (km)",
     "tatorter_10km": "Tätorter inom 10 km",
+    "tvillingar": "Mest lika orter i Sverige",
     "tatort_code": "Tätortskod",
 }
 
@@ -59,6 +60,7 @@ def display_table(s: pd.DataFrame) -> pd.DataFrame:
         (PROXY_HEADER if proxy else HEADERS["service_km"]): [km(v) for v in s["service_km"]],
         HEADERS["density"]: [T.fmt_number(v) for v in s["density"]],
         HEADERS["tatorter_10km"]: [T.fmt_number(v) for v in s["tatorter_10km"]],
+        **({HEADERS["tvillingar"]: [t or "–" for t in s["tvillingar"]]} if "tvillingar" in s else {}),
     })
     if not proxy and "ombud_km" in s:
         out.insert(out.columns.get_loc(HEADERS["service_km"]) + 1, HEADERS["ombud_km"], [km(v) for v in s["ombud_km"]])

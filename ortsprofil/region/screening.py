@@ -33,6 +33,7 @@ from ortsprofil import config
 from ortsprofil import text as T
 from ortsprofil.errors import InvalidParameterError
 from ortsprofil.figures import indicators as ind
+from ortsprofil.figures import twins
 from ortsprofil.figures.compute import data_for, indicator_series
 from ortsprofil.figures.localities import Registry, fold, registry, validate_lan
 from ortsprofil.figures.measures import region_change
@@ -133,7 +134,8 @@ def screen(rules: Rules | None = None, reg: Registry | None = None) -> pd.DataFr
     DataFrame
         tatort_code, tatort_name, kommun_code, kommun_name, population, land_area_ha, density,
         forandring (the tätort's, %), forandring_status (why it is missing: "ny 2020", "sammanslagen"),
-        forandring_kommun (its kommun's, %), forandring_period, avstand_stad,
+        forandring_kommun (its kommun's, %), forandring_period, tvillingar (a candidate's three structural
+        twins in Sweden), avstand_stad,
         avstand_50k, tatorter_10km, service_km, apotek_namn, ombud_km, service_proxy (True where the
         service distance is the proxy), and per criterion a nullable boolean (True = met, False =
         not met, <NA> = cannot be judged), ``antal_uppfyllda``, ``kandidat``, ``pilot``.
@@ -186,7 +188,19 @@ def screen(rules: Rules | None = None, reg: Registry | None = None) -> pd.DataFr
     out["forandring_status"] = out["tatort_code"].map(change.attrs.get("status", {})).fillna("")
     out["forandring_kommun"] = out["kommun_code"].map(region_change(*CHANGE_YEARS)(data)).astype(float)
     out["forandring_period"] = "–".join(map(str, CHANGE_YEARS))
-    return apply_rules(out, rules)
+    out = apply_rules(out, rules)
+    out["tvillingar"] = [twin_names(reg, data, code, rules) if cand else ""
+                         for code, cand in zip(out["tatort_code"], out["kandidat"])]
+    return out
+
+
+def twin_names(reg: Registry, data, code: str, rules: Rules, k: int = 3) -> str:
+    """A candidate's ``k`` structural twins anywhere in Sweden (same size band and kind, as in the profile):
+    "Åmotfors (Eda), Hästveda (Hässleholm), …"."""
+    loc = reg.find(code)
+    pool = reg.peers(loc, lan="", peer_min=rules.min_inv, peer_max=rules.max_inv, kind="samma")
+    found = twins.twins(reg, data, code, reg.frame.loc[pool["tatort_code"]], k)
+    return ", ".join(f"{r.tatort_name} ({r.kommun_name})" for r in found.itertuples())
 
 
 def apply_rules(frame: pd.DataFrame, rules: Rules) -> pd.DataFrame:

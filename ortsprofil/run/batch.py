@@ -96,7 +96,7 @@ def _build_one(code: str, lan: str, lo: int, hi: int, pdf: bool, base: str, forc
         loc = registry().find(code)
         label = loc.label
         target = safe_folder(Path(base), loc.slug)
-        params = {"lan": lan, "peer_min": lo, "peer_max": hi, "peer_typ": "samma", "mote_datum": "",
+        params = {"lan": lan, "peer_min": lo, "peer_max": hi, "peer_typ": "struktur", "mote_datum": "",
                   "mote_plats": "", "processledare": "", "baslinje": 0, "pdf": pdf}
         fresh, why = up_to_date(target, params)
         if fresh and not force:

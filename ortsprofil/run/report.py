@@ -22,6 +22,7 @@ from pathlib import Path
 from ortsprofil import config
 from ortsprofil.data.snapshot import atomic_write_bytes
 from ortsprofil.errors import InvalidParameterError
+from ortsprofil.figures.compute import validate_peer_typ
 from ortsprofil.figures.localities import Locality, registry, validate_band, validate_lan
 from ortsprofil.figures.profile import build
 from ortsprofil.present import records
@@ -152,7 +153,7 @@ def build_report(
     mote_datum: str = "",
     mote_plats: str = "",
     processledare: str = "",
-    peer_typ: str = "samma",
+    peer_typ: str = "struktur",
     jamfor_med: str | None = None,
     baslinje: int | str = 0,
 ) -> ReportResult:
@@ -171,7 +172,8 @@ def build_report(
     mote_datum, mote_plats, processledare : str
         The stormöte on the cover (date as ÅÅÅÅ-MM-DD); empty = not shown.
     peer_typ : str
-        "samma" (villages with villages) or "alla" (every tätort in the band).
+        "struktur" (the twelve most alike in Sweden; default), "struktur-lan", "storlek" (villages with
+        villages of the län in the band; old name "samma") or "alla" (every tätort of the län in the band).
     kernel : WarmKernel, optional
         Run in this long-lived kernel instead of a fresh papermill kernel (batch builds).
     early : EarlyKernel, optional
@@ -209,8 +211,7 @@ def _build_report(ort, lan, peer_min, peer_max, *, pdf, reports_dir, notebook, r
     lo, hi = validate_band(peer_min, peer_max)
     lan = "" if lan in (None, "") else validate_lan(lan)
     meeting_line(mote_datum, mote_plats, processledare)  # a bad date fails here, before anything is written
-    if peer_typ not in ("samma", "alla"):
-        raise InvalidParameterError(f"Okänt urval av liknande orter {peer_typ!r}: välj \"samma\" eller \"alla\".")
+    peer_typ = validate_peer_typ(peer_typ)
     baslinje = records.validate_baseline(baslinje)
     base = (reports_dir or config.REPORTS_DIR).resolve()
     target = safe_folder(base, loc.slug)
