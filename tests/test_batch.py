@@ -1,7 +1,6 @@
 """Region Skåne: the comparison report and the batch with its index page."""
 
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest

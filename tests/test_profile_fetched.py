@@ -11,7 +11,6 @@ from ortsprofil.figures.compute import caveats_for
 from ortsprofil.figures.model import Source, Stat
 from ortsprofil import text as T
 from ortsprofil.figures.localities import Registry
-from ortsprofil.data.snapshot import Snapshot
 from ortsprofil.present import narrative, page, tables
 
 

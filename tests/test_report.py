@@ -1,6 +1,5 @@
 """The notebook runs through papermill on the bundled snapshot and renders a reader-facing HTML."""
 
-import base64
 import re
 
 import nbformat

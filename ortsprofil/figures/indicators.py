@@ -20,7 +20,7 @@ from ortsprofil.figures.localities import DELINEATION_YEAR as TATORT_YEAR  # 202
 from ortsprofil.data.snapshot import Snapshot
 from ortsprofil.text import HIGH, LARGE, LONG, MANY, Wording
 from ortsprofil.figures.measures import (
-    tatort_population, tatort_land_area, tatort_density, density_by_region, share_of_kommun, growth, change_persons,
+    tatort_population, tatort_land_area, tatort_density, density_by_region, share_of_kommun, growth,
     distance_to_size, tatorter_within, age_share, kommun_age_share, events_per_1000, median_income,
     post_secondary_share, employment_rate, kommun_density, unemployment, tax_rate, tenure_share,
     service_distance, tatort_change, region_change, living_alone_share,

@@ -121,11 +121,6 @@ def growth(span: int) -> Callable[[Data, int], pd.Series]:
     return compute
 
 
-def change_persons(data: Data, end: int) -> pd.Series:
-    """Change in persons from 31 Dec ``end - 1`` to 31 Dec ``end``."""
-    return _change(data, end - 1, end, percent=False)
-
-
 def common_end_year(data: Data, regions: list[str]) -> int | None:
     """The latest year in which every one of ``regions`` has a population figure (31 December)."""
     k = data.kommun_folkmangd
