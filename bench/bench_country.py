@@ -80,10 +80,11 @@ def main() -> None:
         built = len(list(Path(d).glob("*/ortsprofil.html")))
         phases, cells = breakdown(Path(d))
         shared = len(list(Path(figs).glob("*.svg")))
+    rate = built / wall * 60
     if proc.returncode != 0 or built != len(chosen):
         print(err)
+        print(f"högsta minne {peak / 2**20:.0f} MB; {rate:.1f} profiler/min")
         raise SystemExit(f"the batch failed: exit {proc.returncode}, {built} of {len(chosen)} built")
-    rate = built / wall * 60
     print(f"{built} ortsprofiler över hela Sverige med {args.j} processer: {wall:.1f} s, "
           f"{rate:.1f} profiler/min, högsta minne (hela processträdet) {peak / 2**20:.0f} MB")
     if built < len(everyone):

@@ -87,6 +87,11 @@ def test_normalisation_helpers():
 def test_slug_of_shared_name_has_kommun(reg):
     assert reg.find("Lund, Lund").slug == "lund-lund"
     assert reg.find("Näsum").slug == "nasum"
+    # "Håga" and "Haga" fold to the same folder name: both get their kommun (the whole-country site
+    # would otherwise build one on top of the other).
+    assert reg.find("0380TB111").slug == "haga-uppsala" and reg.find("0381TB104").slug == "haga-enkoping"
+    slugs = [reg.find(code).slug for code in reg.frame["tatort_code"]]
+    assert len(set(slugs)) == len(slugs) == 2017
 
 
 def test_peers_of_nasum(reg, nasum):

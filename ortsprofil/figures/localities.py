@@ -182,7 +182,9 @@ class Registry:
         frame["key"] = frame["tatort_name"].map(normalize)
         frame["fkey"] = frame["tatort_name"].map(fold)
         frame["kommun_key"] = frame["kommun_name"].map(fold)
-        frame["unique_name"] = ~frame["key"].duplicated(keep=False)
+        # A name is "unique" when its folder name is: "Håga" and "Haga" both fold to "haga", so both get
+        # their kommun in the folder name (every one of the 2 017 report folders differs; tested).
+        frame["unique_name"] = ~frame["tatort_name"].map(slugify).duplicated(keep=False)
         return frame.set_index("tatort_code", drop=False).rename_axis(None)
 
     # -- lookup -----------------------------------------------------------------------------
