@@ -68,3 +68,14 @@ def test_a_map_is_cropped_to_what_is_drawn_and_charts_fill_their_figure(p_glimak
     full = output.svg(ax.figure)
     plt.close(ax.figure)
     assert float(re.search(r'width="([\d.]+)pt"', full).group(1)) == pytest.approx(8 * 72)
+
+
+def test_the_age_structure_of_a_kommun_is_drawn_once(cache):
+    """Two tätorter of Kiruna kommun without tätort ages or DeSO: one picture (the key holds only what is
+    drawn, not the tätort's name)."""
+    kiruna, other = profile.build("Kiruna"), profile.build("Vittangi")
+    assert kiruna.ort.kommun_code == other.ort.kommun_code
+    assert not {"ort", "deso"} & set(kiruna.age_table.columns)
+    _svg(charts.age_structure(kiruna))
+    _svg(charts.age_structure(other))
+    assert output.STATS == {"drawn": 1, "reused": 1}

@@ -283,7 +283,8 @@ def age_structure(p, ax: Axes | None = None) -> Axes:
     if "deso" in a.columns and p.deso:
         srcs.append(p.deso["source"] + ", 2025")
     # Kommun, län and riket only: the same picture for every tätort of the kommun.
-    shared = ("age_structure", a, names, srcs) if not {"ort", "deso"} & set(a.columns) else None
+    shared = (("age_structure", a, {c: names[c] for c in a.columns if c in names}, srcs)
+              if not {"ort", "deso"} & set(a.columns) else None)
     if shared and (cached := output.reuse(ax, *shared)) is not None:
         return cached
     ax = new_axes(ax, figsize=(8, 3.0))
