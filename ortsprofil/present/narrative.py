@@ -65,7 +65,8 @@ def sources_in_words(p: "Profile") -> str:
     """Where the profile's figures come from, for the cover: SCB's statistics, saying so when some
     population figures were taken from a page that quotes SCB, and naming the other open sources."""
     texts = [s.source.table for s in p.stats.values()]
-    texts += [source_text(x) for x in set(p.kommun_series["source"].astype(str))]
+    own = p.kommun_series[p.kommun_series["region_code"] == p.ort.kommun_code]  # the kommun's table and chart
+    texts += [source_text(x) for x in set(own["source"].astype(str))]
     texts += [source_text(x) for x in set(p.tatort_series["source"].astype(str))] if len(p.tatort_series) else []
     out = "SCB:s statistik"
     if any("(via " in t for t in texts):
