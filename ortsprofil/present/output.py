@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import os
+from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
@@ -25,7 +26,7 @@ from matplotlib.figure import Figure
 from ortsprofil import config
 from ortsprofil.data.snapshot import atomic_write_bytes
 
-#: Environment variable naming the shared-chart cache folder (unset: no cache).
+#: Environment variable naming the shared-chart cache folder (unset: ``data/cache/figurer``; "0": no cache).
 CACHE_ENV = "ORTSPROFIL_FIGURE_CACHE"
 _KEY = "_ortsprofil_share_key"
 _CROP = "_ortsprofil_crop"
@@ -79,9 +80,15 @@ def crop(fig: Figure) -> None:
     setattr(fig, _CROP, True)
 
 
+@lru_cache(maxsize=1)
 def _code_version() -> str:
-    """The drawing code's version: a changed chart module never reuses an old picture."""
-    return hashlib.sha256((Path(__file__).with_name("charts.py")).read_bytes()).hexdigest()[:16]
+    """The drawing code's version (the charts and the Swedish number formats they write): changed code
+    never reuses an old picture."""
+    here = Path(__file__).resolve()
+    h = hashlib.sha256()
+    for path in (here.with_name("charts.py"), here.parents[1] / "text.py"):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def cache_dir() -> Path | None:
